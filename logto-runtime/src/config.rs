@@ -1,0 +1,70 @@
+//! What an app asks of Logto at compile time.
+
+/// The compile-time half of an app's Logto configuration.
+///
+/// Implemented by `#[logto::config(...)]` on a unit struct; secrets and deployment URLs
+/// are not part of it: they come from the environment or the builder.
+pub trait Config: Send + Sync + 'static {
+    /// Scopes written in the attribute, in order, without the ones every sign-in
+    /// requests (`openid`, `offline_access`, `profile`).
+    const SCOPES: &'static [&'static str];
+    /// API resource indicators (RFC 8707) written in the attribute, in order.
+    const RESOURCES: &'static [&'static str];
+    /// The scopes of each claims type listed with `claims = [...]`.
+    const CLAIMS_SCOPES: &'static [&'static [&'static str]] = &[];
+    /// The `prompt` sent at sign-in (space-separated values).
+    const PROMPT: &'static str = "consent";
+}
+
+/// The scopes Logto defines for user claims.
+///
+/// In `#[logto::config(scopes = [UserScope::Email])]` the macro resolves the variant to
+/// its scope string at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UserScope {
+    /// `openid`: the `sub` claim; always requested.
+    OpenId,
+    /// `offline_access`: a refresh token; always requested.
+    OfflineAccess,
+    /// `profile`: name, username, picture and the other standard profile claims; always requested.
+    Profile,
+    /// `email`: `email`, `email_verified`.
+    Email,
+    /// `phone`: `phone_number`, `phone_number_verified`.
+    Phone,
+    /// `address`: the `address` claim.
+    Address,
+    /// `custom_data`: the user's custom data (userinfo only).
+    CustomData,
+    /// `identities`: linked social and SSO identities (userinfo only).
+    Identities,
+    /// `roles`: the user's roles.
+    Roles,
+    /// `urn:logto:scope:organizations`: organization ids (and data from userinfo).
+    Organizations,
+    /// `urn:logto:scope:organization_roles`: `"<organization_id>:<role>"` strings.
+    OrganizationRoles,
+}
+
+impl UserScope {
+    /// The scope string sent to Logto.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::OpenId => "openid",
+            Self::OfflineAccess => "offline_access",
+            Self::Profile => "profile",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Address => "address",
+            Self::CustomData => "custom_data",
+            Self::Identities => "identities",
+            Self::Roles => "roles",
+            Self::Organizations => "urn:logto:scope:organizations",
+            Self::OrganizationRoles => "urn:logto:scope:organization_roles",
+        }
+    }
+}
+
+/// The resource Logto SDKs add whenever the organizations scope is requested.
+pub const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
