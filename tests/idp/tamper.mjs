@@ -1,0 +1,44 @@
+// Test-only corruption of one client's token endpoint answers
+// (POST /__test/clients/<id>/tamper). See README.md.
+import { randomBytes } from 'node:crypto';
+
+import { clientSettings } from './data.mjs';
+import { newSigningJwk, resign } from './keys.mjs';
+
+export const TAMPER_KEYS = ['id_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'stall_token_endpoint'];
+
+export function tamperOf(clientId) {
+  return (clientId && clientSettings.get(clientId)?.tamper) || {};
+}
+
+// Switches applied before the provider sees the request. Returns true when
+// the request has been taken care of.
+export function tamperBeforeToken(clientId, res, stalled) {
+  const t = tamperOf(clientId);
+  if (t.stall_token_endpoint) {
+    // accept and never answer; the socket is kept so shutdown can close it
+    stalled.add(res);
+    res.on('close', () => stalled.delete(res));
+    return true;
+  }
+  if (typeof t.token_response_body === 'string') {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(t.token_response_body);
+    return true;
+  }
+  return false;
+}
+
+// Switches applied to a successful token response body (an object).
+export async function tamperTokenResponse(clientId, body) {
+  const t = tamperOf(clientId);
+  if (!body.id_token) return;
+  if (t.id_token_claims && typeof t.id_token_claims === 'object') {
+    body.id_token = await resign(body.id_token, { claims: t.id_token_claims });
+  }
+  if (t.id_token_sign_with_foreign_key) {
+    const foreign = await newSigningJwk();
+    const kid = t.id_token_sign_with_foreign_key === 'new_kid' ? `foreign-${randomBytes(6).toString('hex')}` : undefined;
+    body.id_token = await resign(body.id_token, { jwk: foreign, kid });
+  }
+}
