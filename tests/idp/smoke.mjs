@@ -171,9 +171,6 @@ async function signIn(browser, clientId, {
     const form = formOf(html, 'login');
     if (!form) throw new Error(`expected the login form, got ${result.status}: ${html.slice(0, 300)}`);
     formShown = true;
-    if (password !== 'demo-password' || username !== 'demo') {
-      // nothing
-    }
     const bad = await browser.request(form.action, { method: 'POST', form: { username, password: 'wrong' } });
     const badHtml = await bad.text();
     check('wrong password re-renders the form with an error', bad.status === 200
