@@ -1,0 +1,95 @@
+//! The layer that gives every request its session and writes changes back.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use http::{HeaderValue, Request, Response, header};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::{Logto, context::SessionHandle, session::RequestSession};
+
+/// What the layer leaves in a request's extensions for the extractors.
+#[derive(Clone)]
+pub(crate) struct RequestLogto {
+    pub logto: Logto,
+    pub handle: SessionHandle,
+}
+
+/// Reads the session cookies of each request (decrypting only when an extractor asks)
+/// and writes the session back on the response when the request changed it.
+///
+/// Made by [`Logto::layer`].
+#[derive(Clone, Debug)]
+pub struct LogtoLayer {
+    logto: Logto,
+}
+
+impl LogtoLayer {
+    pub(crate) const fn new(logto: Logto) -> Self {
+        Self { logto }
+    }
+}
+
+impl<S> Layer<S> for LogtoLayer {
+    type Service = LogtoService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        LogtoService {
+            inner,
+            logto: self.logto.clone(),
+        }
+    }
+}
+
+/// The service of [`LogtoLayer`].
+#[derive(Clone, Debug)]
+pub struct LogtoService<S> {
+    inner: S,
+    logto: Logto,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for LogtoService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let logto = self.logto.clone();
+        let handle = SessionHandle::new(RequestSession::from_headers(request.headers(), &logto.inner.settings));
+        request.extensions_mut().insert(RequestLogto {
+            logto: logto.clone(),
+            handle: handle.clone(),
+        });
+        // The service that was polled ready is the one to call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            let cookies = handle.lock().set_cookie_headers(&logto.inner.settings);
+            if !cookies.is_empty() {
+                let headers = response.headers_mut();
+                for cookie in cookies {
+                    if let Ok(value) = HeaderValue::from_str(&cookie) {
+                        headers.append(header::SET_COOKIE, value);
+                    }
+                }
+                // A response that carries a session must never be cached by a proxy.
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            Ok(response)
+        })
+    }
+}

@@ -1,0 +1,13 @@
+//! The axum adapter: the session layer, the extractors, the sign-in routes and the
+//! rejections. Everything below this module works on plain request data.
+
+mod extract;
+mod layer;
+mod page;
+mod rejection;
+mod routes;
+
+pub use extract::RedirectToSignIn;
+pub use extract::{extract_claims, extract_optional_claims};
+pub use layer::{LogtoLayer, LogtoService};
+pub use rejection::AuthRejection;

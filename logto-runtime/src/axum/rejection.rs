@@ -1,0 +1,74 @@
+//! What a handler answers when its user cannot be had.
+
+use axum::{
+    Json,
+    response::{IntoResponse, Redirect, Response},
+};
+use http::StatusCode;
+use serde_json::json;
+
+use crate::{
+    context::ContextError,
+    error::{OAuthErrorCode, ProviderError},
+};
+
+/// Why an extractor refused a request. Each answers with its own status.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// No live session: 401 with a JSON error.
+    #[error("not signed in")]
+    SignedOut,
+    /// No live session, on a page that opted into a redirect: 303 to sign-in and back.
+    #[error("not signed in: redirecting to {location}")]
+    RedirectToSignIn {
+        /// The sign-in URL, with the page to come back to.
+        location: String,
+    },
+    /// The router has no [`LogtoLayer`](super::LogtoLayer): a bug in the app, 500.
+    #[error("the Logto session layer is missing: add `.layer(logto.layer())` to the router")]
+    MissingLayer,
+    /// The provider or the claims failed.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+}
+
+/// The status that tells a client what went wrong at the provider.
+pub(crate) fn provider_status(error: &ProviderError) -> StatusCode {
+    match error {
+        ProviderError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        ProviderError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        ProviderError::InvalidResponse { .. } | ProviderError::InvalidIdToken(_) => StatusCode::BAD_GATEWAY,
+        ProviderError::OAuth(oauth) => match oauth.code {
+            OAuthErrorCode::AccessDenied | OAuthErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+            OAuthErrorCode::InvalidGrant => StatusCode::UNAUTHORIZED,
+            OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::BAD_REQUEST,
+        },
+    }
+}
+
+pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::SignedOut => json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
+            Self::RedirectToSignIn { location } => Redirect::to(location).into_response(),
+            Self::MissingLayer => {
+                tracing::error!("{self}");
+                json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &self.to_string())
+            }
+            Self::Context(ContextError::Provider(error)) => {
+                tracing::warn!(%error, "the provider failed");
+                json_error(provider_status(error), "provider_error", &error.to_string())
+            }
+            Self::Context(error) => {
+                tracing::warn!(%error, "the user's claims are unusable");
+                json_error(StatusCode::BAD_GATEWAY, "invalid_claims", &error.to_string())
+            }
+        }
+    }
+}

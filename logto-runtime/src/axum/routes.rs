@@ -1,0 +1,143 @@
+//! `GET /sign-in`, `GET /callback` and `POST /sign-out`.
+
+use axum::{
+    Router,
+    extract::{Query, Request},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+
+use super::{
+    layer::RequestLogto,
+    page::error_page,
+    rejection::{AuthRejection, provider_status},
+};
+use crate::{
+    Logto,
+    error::{CallbackError, ProviderError},
+    oidc::{self, CallbackParams, SignInOptions},
+};
+
+impl Logto {
+    /// The sign-in, callback and sign-out routes, at the configured paths. Needs
+    /// [`Logto::layer`] on the router.
+    ///
+    /// `GET /sign-in` takes an optional `?post_redirect_uri=/path` (same-origin only);
+    /// every other sign-in option is set in code with
+    /// [`LogtoBuilder::sign_in_options`](crate::LogtoBuilder::sign_in_options).
+    pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let settings = &self.inner.settings;
+        Router::new()
+            .route(&settings.sign_in_path, get(sign_in))
+            .route(&settings.callback_path, get(callback))
+            .route(&settings.sign_out_path, post(sign_out))
+    }
+
+    /// The layer that carries sessions in encrypted cookies.
+    pub fn layer(&self) -> super::LogtoLayer {
+        super::LogtoLayer::new(self.clone())
+    }
+
+    /// Starts a sign-in with `options`: records the transaction in the request's
+    /// session cookies and returns the redirect to Logto. For custom sign-in handlers
+    /// (a "Sign up" button with `first_screen("register")`, say).
+    pub async fn sign_in(&self, request: &Request, options: &SignInOptions) -> Response {
+        let Some(RequestLogto { handle, .. }) = request.extensions().get::<RequestLogto>().cloned() else {
+            return AuthRejection::MissingLayer.into_response();
+        };
+        start_sign_in(self, &handle, options).await
+    }
+}
+
+async fn start_sign_in(logto: &Logto, handle: &crate::context::SessionHandle, options: &SignInOptions) -> Response {
+    let inner = &logto.inner;
+    match oidc::sign_in::authorization_url(inner, options).await {
+        Ok((url, tx)) => {
+            let now = inner.settings.clock.unix_seconds();
+            handle.lock().transactions(&inner.settings).push(tx, now);
+            Redirect::to(url.as_str()).into_response()
+        }
+        Err(error) => provider_error_page(logto, &error),
+    }
+}
+
+fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
+    tracing::warn!(%error, "the provider failed");
+    error_page(provider_status(error), "Sign-in failed", &error.to_string(), logto.sign_in_path())
+}
+
+#[derive(Deserialize)]
+struct SignInQuery {
+    post_redirect_uri: Option<String>,
+}
+
+async fn sign_in(request: Request) -> Response {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+        return AuthRejection::MissingLayer.into_response();
+    };
+    let query = Query::<SignInQuery>::try_from_uri(request.uri()).map(|q| q.0);
+    let mut options = logto.inner.settings.sign_in_options.clone();
+    if let Ok(SignInQuery { post_redirect_uri: Some(uri) }) = query {
+        options = options.post_redirect_uri(uri);
+    }
+    start_sign_in(&logto, &handle, &options).await
+}
+
+async fn callback(request: Request) -> Response {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+        return AuthRejection::MissingLayer.into_response();
+    };
+    let inner = &logto.inner;
+    let params = Query::<CallbackParams>::try_from_uri(request.uri()).map(|q| q.0).unwrap_or_default();
+    let now = inner.settings.clock.unix_seconds();
+    let take = |state: &str| handle.lock().transactions(&inner.settings).take(state, now);
+    match oidc::callback::finish(inner, params, take).await {
+        Ok((session, redirect)) => {
+            handle.lock().set_session(Some(session));
+            Redirect::to(&redirect).into_response()
+        }
+        Err(error) => {
+            tracing::warn!(%error, "sign-in callback refused");
+            let status = match &error {
+                CallbackError::Exchange(provider) => provider_status(provider),
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let status = if status == StatusCode::UNAUTHORIZED { StatusCode::BAD_REQUEST } else { status };
+            error_page(status, "Sign-in failed", &error.to_string(), logto.sign_in_path())
+        }
+    }
+}
+
+/// A cross-site form must not sign a user out: browsers send `Origin` (or at least
+/// `Sec-Fetch-Site`) with every POST; clients that send neither are not browsers.
+fn same_origin(headers: &HeaderMap, base: &url::Url) -> bool {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return origin.to_str().is_ok_and(|o| o == base.origin().ascii_serialization());
+    }
+    match headers.get("sec-fetch-site").map(|v| v.to_str()) {
+        Some(Ok(site)) => matches!(site, "same-origin" | "none"),
+        Some(Err(_)) => false,
+        None => true,
+    }
+}
+
+async fn sign_out(request: Request) -> Response {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+        return AuthRejection::MissingLayer.into_response();
+    };
+    let inner = &logto.inner;
+    if !same_origin(request.headers(), &inner.settings.base_url) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Sign-out refused",
+            "the sign-out request came from another site",
+            logto.sign_in_path(),
+        );
+    }
+    let session = handle.lock().session(&inner.settings).cloned();
+    handle.lock().set_session(None);
+    let url = oidc::sign_out::sign_out(inner, session.as_ref()).await;
+    Redirect::to(url.as_str()).into_response()
+}

@@ -1,0 +1,113 @@
+//! The client an app builds once and shares: settings, HTTP client, provider cache.
+
+use std::{fmt, sync::Arc};
+
+use url::Url;
+
+use crate::{
+    config::Config,
+    error::{Error, ProviderError},
+    oidc::{HttpClient, Provider, ProviderCache},
+    settings::{LogtoBuilder, Settings},
+};
+
+/// A Logto client for one app: cheap to clone, shared by every request.
+///
+/// Build it with [`Logto::from_env`] or [`Logto::builder`], mount its routes with
+/// [`Logto::routes`] and its session layer with [`Logto::layer`].
+#[derive(Clone)]
+pub struct Logto {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub settings: Settings,
+    pub http: HttpClient,
+    pub provider_cache: ProviderCache,
+}
+
+impl Inner {
+    pub async fn provider(&self) -> Result<Arc<Provider>, ProviderError> {
+        self.provider_cache.get(&self.settings, &self.http).await
+    }
+}
+
+impl fmt::Debug for Logto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Logto")
+            .field("endpoint", &self.inner.settings.endpoint.as_str())
+            .field("app_id", &self.inner.settings.app_id)
+            .field("base_url", &self.inner.settings.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Logto {
+    /// Reads the `LOGTO_*` environment variables, with the scopes and resources of `C`.
+    ///
+    /// Fails with a message naming the variable that is missing or malformed.
+    pub fn from_env<C: Config>() -> Result<Self, Error> {
+        Self::builder::<C>().from_env().build()
+    }
+
+    /// A builder with the scopes and resources of `C` and nothing else set.
+    pub fn builder<C: Config>() -> LogtoBuilder {
+        LogtoBuilder::new::<C>()
+    }
+
+    pub(crate) fn from_settings(settings: Settings) -> Self {
+        let http = HttpClient::new(settings.http_timeout);
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                http,
+                provider_cache: ProviderCache::default(),
+            }),
+        }
+    }
+
+    /// The Logto endpoint.
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.settings.endpoint
+    }
+
+    /// The application id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.settings.app_id
+    }
+
+    /// The URL to register as a redirect URI in Logto.
+    pub fn callback_url(&self) -> &Url {
+        &self.inner.settings.callback_url
+    }
+
+    /// The URL to register as a post sign-out redirect URI in Logto.
+    pub fn post_sign_out_redirect_uri(&self) -> &Url {
+        &self.inner.settings.post_sign_out_redirect_uri
+    }
+
+    /// The path of the sign-in route.
+    pub fn sign_in_path(&self) -> &str {
+        &self.inner.settings.sign_in_path
+    }
+
+    /// The path of the callback route.
+    pub fn callback_path(&self) -> &str {
+        &self.inner.settings.callback_path
+    }
+
+    /// The path of the sign-out route.
+    pub fn sign_out_path(&self) -> &str {
+        &self.inner.settings.sign_out_path
+    }
+
+    /// Every scope a sign-in requests, in order.
+    pub fn scopes(&self) -> &[String] {
+        &self.inner.settings.scopes
+    }
+
+    /// Every resource a sign-in requests, in order.
+    pub fn resources(&self) -> &[String] {
+        &self.inner.settings.resources
+    }
+}

@@ -1,0 +1,86 @@
+//! The callback: state, issuer (RFC 9207), code exchange with PKCE, ID token.
+
+use openidconnect::{AuthorizationCode, OAuth2TokenResponse, PkceCodeVerifier, TokenResponse};
+use serde::Deserialize;
+
+use super::{IdTokenCheck, http::token_error, id_token};
+use crate::{
+    error::{CallbackError, OAuthError, OAuthErrorCode, ProviderError},
+    logto::Inner,
+    session::{SessionData, StoredToken, Transaction, data::SESSION_LIFETIME_SECS},
+};
+
+/// The query of a callback request.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// Checks the callback and exchanges its code. `take` removes the transaction of a
+/// state, so a callback can be used at most once, even when it fails.
+pub(crate) async fn finish(
+    inner: &Inner,
+    params: CallbackParams,
+    take: impl FnOnce(&str) -> Option<Transaction>,
+) -> Result<(SessionData, String), CallbackError> {
+    let tx = params.state.as_deref().and_then(take);
+    if let Some(code) = params.error {
+        return Err(CallbackError::Provider(OAuthError {
+            code: OAuthErrorCode::parse(&code),
+            description: params.error_description,
+        }));
+    }
+    if params.state.is_none() {
+        return Err(CallbackError::MissingState);
+    }
+    let tx = tx.ok_or(CallbackError::UnknownState)?;
+    let provider = inner.provider().await?;
+    let iss_required = provider.extra.authorization_response_iss_parameter_supported;
+    match params.iss.as_deref() {
+        Some(iss) if iss != inner.settings.issuer => return Err(CallbackError::IssuerMismatch),
+        None if iss_required => return Err(CallbackError::IssuerMismatch),
+        _ => {}
+    }
+    let code = params.code.filter(|c| !c.is_empty()).ok_or(CallbackError::MissingCode)?;
+
+    let token_url = provider.client.token_uri().map(|u| u.to_string()).unwrap_or_default();
+    let response = provider
+        .client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| ProviderError::InvalidResponse {
+            url: inner.settings.discovery_url(),
+            reason: e.to_string(),
+        })?
+        .set_pkce_verifier(PkceCodeVerifier::new(tx.pkce_verifier))
+        .request_async(&inner.http.inner)
+        .await
+        .map_err(|e| token_error(&token_url, e))?;
+
+    let id_token = response
+        .id_token()
+        .ok_or_else(|| ProviderError::InvalidIdToken("the token response has no ID token".into()))?
+        .to_string();
+    let access_token = response.access_token().secret().clone();
+    id_token::verify(inner, &id_token, Some(&access_token), IdTokenCheck::SignIn { nonce: &tx.nonce }).await?;
+
+    let now = inner.settings.clock.unix_seconds();
+    let session = SessionData {
+        id_token,
+        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+        access_token: Some(StoredToken {
+            token: access_token,
+            scope: response
+                .scopes()
+                .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
+            expires_at: now + response.expires_in().map_or(3600, |d| d.as_secs() as i64),
+        }),
+        tokens: Default::default(),
+        userinfo: None,
+        expires_at: now + SESSION_LIFETIME_SECS,
+    };
+    Ok((session, tx.redirect))
+}

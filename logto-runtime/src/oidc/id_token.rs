@@ -1,0 +1,126 @@
+//! ID token validation (OIDC Core 3.1.3.7, and 12.2 for refreshed tokens) through
+//! `openidconnect`, with the allow-list of the provider's asymmetric algorithms and one
+//! JWKS refetch when the token names a key we do not have.
+
+use std::{str::FromStr, time::Duration};
+
+use openidconnect::{
+    AccessToken, AccessTokenHash, ClaimsVerificationError, ClientId, IssuerUrl, Nonce,
+    SignatureVerificationError,
+    core::{CoreIdToken, CoreIdTokenVerifier},
+};
+use serde_json::{Map, Value};
+
+use super::Provider;
+use crate::{error::ProviderError, logto::Inner};
+
+/// How far `iat` may be ahead of our clock.
+const CLOCK_SKEW: Duration = Duration::from_secs(60);
+/// How old `iat` may be: tokens are fetched right after they are issued.
+const MAX_AGE: Duration = Duration::from_secs(600);
+
+/// What an ID token must match besides signature, issuer, audience and expiry.
+pub(crate) enum IdTokenCheck<'a> {
+    /// A sign-in: the nonce we sent.
+    SignIn { nonce: &'a str },
+    /// A refresh: the subject of the session (OIDC Core 12.2); no nonce is expected.
+    Refresh { sub: &'a str },
+}
+
+fn verifier(inner: &Inner, provider: &Provider) -> Result<CoreIdTokenVerifier<'static>, ProviderError> {
+    let issuer = IssuerUrl::new(inner.settings.issuer.clone())
+        .map_err(|e| ProviderError::InvalidIdToken(format!("issuer: {e}")))?;
+    let clock = inner.settings.clock.clone();
+    let iat_clock = inner.settings.clock.clone();
+    // A public-client verifier: the client secret is never a signing key.
+    Ok(CoreIdTokenVerifier::new_public_client(
+        ClientId::new(inner.settings.app_id.clone()),
+        issuer,
+        provider.jwks.clone(),
+    )
+    .set_allowed_algs(provider.id_token_algs.clone())
+    .set_time_fn(move || clock.now().into())
+    .set_issue_time_verifier_fn(move |iat| {
+        let now: chrono_free::Time = iat_clock.now().into();
+        chrono_free::check_iat(now, iat.timestamp(), CLOCK_SKEW, MAX_AGE)
+    }))
+}
+
+/// Verifies `raw` and returns its payload.
+pub(crate) async fn verify(
+    inner: &Inner,
+    raw: &str,
+    access_token: Option<&str>,
+    check: IdTokenCheck<'_>,
+) -> Result<Map<String, Value>, ProviderError> {
+    let token = CoreIdToken::from_str(raw).map_err(|e| ProviderError::InvalidIdToken(format!("not a JWT: {e}")))?;
+    let mut provider = inner.provider().await?;
+    let mut refetched = false;
+    loop {
+        let verifier = verifier(inner, &provider)?;
+        let result = match &check {
+            IdTokenCheck::SignIn { nonce } => token.claims(&verifier, &Nonce::new((*nonce).to_owned())),
+            IdTokenCheck::Refresh { .. } => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
+        };
+        match result {
+            Ok(claims) => {
+                if let IdTokenCheck::Refresh { sub } = check {
+                    if claims.subject().as_str() != sub {
+                        return Err(ProviderError::InvalidIdToken(
+                            "the refreshed ID token names another subject".into(),
+                        ));
+                    }
+                }
+                if let (Some(expected), Some(access_token)) = (claims.access_token_hash(), access_token) {
+                    let alg = token.signing_alg().map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+                    let key = token
+                        .signing_key(&verifier)
+                        .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+                    let actual = AccessTokenHash::from_token(&AccessToken::new(access_token.to_owned()), alg, key)
+                        .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+                    if &actual != expected {
+                        return Err(ProviderError::InvalidIdToken("at_hash does not match the access token".into()));
+                    }
+                }
+                return super::jwt_payload(raw)
+                    .ok_or_else(|| ProviderError::InvalidIdToken("the payload is not a JSON object".into()));
+            }
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
+                if !refetched =>
+            {
+                refetched = true;
+                match inner.provider_cache.refresh_keys(&provider, &inner.settings, &inner.http).await? {
+                    Some(fresh) => provider = fresh,
+                    None => return Err(ProviderError::InvalidIdToken("signed by a key not in the provider's JWKS".into())),
+                }
+            }
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
+                return Err(ProviderError::InvalidIdToken("signed by a key not in the provider's JWKS".into()));
+            }
+            Err(e) => return Err(ProviderError::InvalidIdToken(e.to_string())),
+        }
+    }
+}
+
+/// `iat` arithmetic on plain seconds, so we need no date crate of our own.
+mod chrono_free {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    pub struct Time(i64);
+
+    impl From<SystemTime> for Time {
+        fn from(t: SystemTime) -> Self {
+            Self(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64))
+        }
+    }
+
+    pub fn check_iat(now: Time, iat: i64, skew: Duration, max_age: Duration) -> Result<(), String> {
+        if iat > now.0 + skew.as_secs() as i64 {
+            return Err("iat is in the future".into());
+        }
+        if iat < now.0 - max_age.as_secs() as i64 {
+            return Err("iat is too old".into());
+        }
+        Ok(())
+    }
+}

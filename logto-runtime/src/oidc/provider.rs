@@ -1,0 +1,180 @@
+//! The provider's discovery document and signing keys, fetched once, shared by every
+//! request, and refreshed when they age or when a token names a key we do not have.
+
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use openidconnect::{
+    ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet, RedirectUrl,
+    core::{CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm, CoreProviderMetadata},
+};
+use serde::Deserialize;
+use url::Url;
+
+use super::HttpClient;
+use crate::{error::ProviderError, settings::Settings};
+
+/// The shortest time between two JWKS fetches triggered by unknown key ids, so a flood
+/// of forged `kid`s cannot turn us into a load generator against the provider.
+const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+pub(crate) type OidcClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Discovery fields `openidconnect`'s core metadata does not carry.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ExtraMetadata {
+    pub end_session_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub userinfo_endpoint: Option<Url>,
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// What we know of the provider at one point in time.
+pub(crate) struct Provider {
+    pub client: OidcClient,
+    pub extra: ExtraMetadata,
+    /// ID token algorithms the provider uses that we accept: asymmetric only.
+    pub id_token_algs: Vec<CoreJwsSigningAlgorithm>,
+    pub jwks: CoreJsonWebKeySet,
+    pub jwks_uri: Url,
+    fetched_at: Instant,
+}
+
+/// Asymmetric algorithms only: HMAC would make the client secret a signing key, and
+/// `none` is no signature.
+fn acceptable(alg: &CoreJwsSigningAlgorithm) -> bool {
+    use CoreJwsSigningAlgorithm::*;
+    matches!(
+        alg,
+        RsaSsaPkcs1V15Sha256
+            | RsaSsaPkcs1V15Sha384
+            | RsaSsaPkcs1V15Sha512
+            | EcdsaP256Sha256
+            | EcdsaP384Sha384
+            | EcdsaP521Sha512
+            | RsaSsaPssSha256
+            | RsaSsaPssSha384
+            | RsaSsaPssSha512
+            | EdDsa
+    )
+}
+
+#[derive(Default)]
+pub(crate) struct ProviderCache {
+    current: RwLock<Option<Arc<Provider>>>,
+    /// One discovery or JWKS fetch at a time; waiters then use its result.
+    loading: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl ProviderCache {
+    fn cached(&self, ttl: Duration) -> Option<Arc<Provider>> {
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|p| p.fetched_at.elapsed() < ttl).cloned()
+    }
+
+    fn store(&self, provider: Arc<Provider>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(provider);
+    }
+
+    /// The provider, from cache or fetched; concurrent first loads share one fetch.
+    pub async fn get(&self, settings: &Settings, http: &HttpClient) -> Result<Arc<Provider>, ProviderError> {
+        if let Some(provider) = self.cached(settings.discovery_ttl) {
+            return Ok(provider);
+        }
+        let mut last_jwks_fetch = self.loading.lock().await;
+        if let Some(provider) = self.cached(settings.discovery_ttl) {
+            return Ok(provider);
+        }
+        let provider = Arc::new(discover(settings, http).await?);
+        *last_jwks_fetch = Some(Instant::now());
+        self.store(provider.clone());
+        Ok(provider)
+    }
+
+    /// Fetches the JWKS again because a token names a key `seen` does not have. Returns
+    /// `None` when a refetch happened too recently (the caller then rejects the token).
+    pub async fn refresh_keys(
+        &self,
+        seen: &Arc<Provider>,
+        settings: &Settings,
+        http: &HttpClient,
+    ) -> Result<Option<Arc<Provider>>, ProviderError> {
+        let mut last_jwks_fetch = self.loading.lock().await;
+        if let Some(current) = self.cached(settings.discovery_ttl) {
+            if !Arc::ptr_eq(&current, seen) {
+                // Someone refetched while we waited.
+                return Ok(Some(current));
+            }
+        }
+        if last_jwks_fetch.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+            return Ok(None);
+        }
+        let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(seen.jwks_uri.clone())).await?;
+        *last_jwks_fetch = Some(Instant::now());
+        let provider = Arc::new(Provider {
+            client: seen.client.clone(),
+            extra: seen.extra.clone(),
+            id_token_algs: seen.id_token_algs.clone(),
+            jwks,
+            jwks_uri: seen.jwks_uri.clone(),
+            fetched_at: seen.fetched_at,
+        });
+        self.store(provider.clone());
+        Ok(Some(provider))
+    }
+}
+
+async fn discover(settings: &Settings, http: &HttpClient) -> Result<Provider, ProviderError> {
+    let url = settings.discovery_url();
+    let invalid = |reason: String| ProviderError::InvalidResponse {
+        url: url.clone(),
+        reason,
+    };
+    let body = http.send(http.inner.get(&url)).await?;
+    let metadata: CoreProviderMetadata =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("not a discovery document: {e}")))?;
+    let extra: ExtraMetadata =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("not a discovery document: {e}")))?;
+    if metadata.issuer().as_str() != settings.issuer {
+        return Err(invalid(format!(
+            "it names the issuer `{}`, not `{}`",
+            metadata.issuer().as_str(),
+            settings.issuer
+        )));
+    }
+    let id_token_algs: Vec<_> = metadata
+        .id_token_signing_alg_values_supported()
+        .iter()
+        .filter(|alg| acceptable(alg))
+        .cloned()
+        .collect();
+    if id_token_algs.is_empty() {
+        return Err(invalid("it signs ID tokens with no asymmetric algorithm we accept".into()));
+    }
+    let jwks_uri = metadata.jwks_uri().url().clone();
+    let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(jwks_uri.clone())).await?;
+        let client = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(settings.app_id.clone()),
+        Some(ClientSecret::new(settings.app_secret.clone())),
+    )
+    .set_redirect_uri(RedirectUrl::from_url(settings.callback_url.clone()));
+    Ok(Provider {
+        client,
+        extra,
+        id_token_algs,
+        jwks,
+        jwks_uri,
+        fetched_at: Instant::now(),
+    })
+}

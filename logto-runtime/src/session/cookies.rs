@@ -1,0 +1,165 @@
+//! A request's view of its session cookies: read and decrypted on first use, written
+//! back as `Set-Cookie` only when something changed.
+
+use http::{HeaderMap, header::COOKIE};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::{SessionData, Transactions, chunks, data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS}};
+use crate::settings::Settings;
+
+/// A value read lazily from cookies.
+#[derive(Debug)]
+enum Slot<T> {
+    Unread,
+    Read {
+        value: T,
+        /// The request carried a cookie that did not decrypt or has expired: clear it.
+        stale: bool,
+        changed: bool,
+    },
+}
+
+/// The session and sign-in cookies of one request.
+#[derive(Debug)]
+pub(crate) struct RequestSession {
+    /// Our cookies only, as (name, value).
+    cookies: Vec<(String, String)>,
+    session: Slot<Option<SessionData>>,
+    transactions: Slot<Transactions>,
+}
+
+fn transactions_name(settings: &Settings) -> String {
+    format!("{}_signin", settings.cookie_name)
+}
+
+impl RequestSession {
+    pub fn from_headers(headers: &HeaderMap, settings: &Settings) -> Self {
+        let session_name = settings.cookie_name.as_str();
+        let tx_name = transactions_name(settings);
+        let cookies = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .filter_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                let ours = chunks::is_part_of(session_name, name) || chunks::is_part_of(&tx_name, name);
+                ours.then(|| (name.to_owned(), value.trim_matches('"').to_owned()))
+            })
+            .collect();
+        Self {
+            cookies,
+            session: Slot::Unread,
+            transactions: Slot::Unread,
+        }
+    }
+
+    fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
+        let Some(sealed) = chunks::join(name, |n| {
+            self.cookies.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str())
+        }) else {
+            return (None, false);
+        };
+        let value = settings
+            .keys
+            .open(name, &sealed)
+            .and_then(|plain| serde_json::from_slice(&plain).ok());
+        let stale = value.is_none();
+        (value, stale)
+    }
+
+    /// The session, if the request carries a valid, unexpired one.
+    pub fn session(&mut self, settings: &Settings) -> Option<&SessionData> {
+        if let Slot::Unread = self.session {
+            let (value, mut stale) = self.read::<SessionData>(&settings.cookie_name, settings);
+            let now = settings.clock.unix_seconds();
+            let value = value.filter(|s| {
+                let live = s.expires_at > now;
+                stale |= !live;
+                live
+            });
+            self.session = Slot::Read { value, stale, changed: false };
+        }
+        match &self.session {
+            Slot::Read { value, .. } => value.as_ref(),
+            Slot::Unread => None,
+        }
+    }
+
+    /// Replaces the session (`None` signs out); written back on the response.
+    pub fn set_session(&mut self, value: Option<SessionData>) {
+        let stale = matches!(self.session, Slot::Read { stale: true, .. });
+        self.session = Slot::Read { value, stale, changed: true };
+    }
+
+    /// The sign-ins in progress, for changing; written back on the response.
+    pub fn transactions(&mut self, settings: &Settings) -> &mut Transactions {
+        if let Slot::Unread = self.transactions {
+            let (value, stale) = self.read::<Transactions>(&transactions_name(settings), settings);
+            self.transactions = Slot::Read { value: value.unwrap_or_default(), stale, changed: false };
+        }
+        match &mut self.transactions {
+            Slot::Read { value, changed, .. } => {
+                *changed = true;
+                value
+            }
+            Slot::Unread => unreachable!("the slot was filled above"),
+        }
+    }
+
+    /// The `Set-Cookie` values that bring the browser up to date.
+    pub fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
+        let mut headers = Vec::new();
+        self.write(&self.session, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+        let tx_name = transactions_name(settings);
+        let transactions = match &self.transactions {
+            // An empty list is no cookie at all.
+            Slot::Read { value, stale, changed } => Slot::Read {
+                value: (!value.0.is_empty()).then_some(value),
+                stale: *stale,
+                changed: *changed,
+            },
+            Slot::Unread => Slot::Unread,
+        };
+        self.write(&transactions, &tx_name, TRANSACTION_LIFETIME_SECS, settings, &mut headers);
+        headers
+    }
+
+    fn write<T: Serialize>(
+        &self,
+        slot: &Slot<Option<T>>,
+        name: &str,
+        max_age: i64,
+        settings: &Settings,
+        out: &mut Vec<String>,
+    ) {
+        let Slot::Read { value, stale, changed } = slot else {
+            return;
+        };
+        if !changed && !stale {
+            return;
+        }
+        let mut written = Vec::new();
+        if let Some(value) = value.as_ref().filter(|_| *changed) {
+            let Ok(plain) = serde_json::to_vec(value) else {
+                return;
+            };
+            let sealed = settings.keys.seal(name, &plain);
+            for (chunk_name, chunk) in chunks::split(name, &sealed) {
+                out.push(cookie(&chunk_name, &chunk, max_age, settings.cookie_secure));
+                written.push(chunk_name);
+            }
+        }
+        // Whatever the browser holds of this family and we did not just write goes.
+        for (existing, _) in &self.cookies {
+            if chunks::is_part_of(name, existing) && !written.contains(existing) {
+                out.push(cookie(existing, "", 0, settings.cookie_secure));
+            }
+        }
+    }
+}
+
+fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}

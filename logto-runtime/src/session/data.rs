@@ -1,0 +1,137 @@
+//! The contents of a session and of the sign-in transactions, as serialized in cookies.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// How long a session lives after sign-in, as Logto's SDKs keep their cookie.
+pub(crate) const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
+/// How long a sign-in may take between the redirect and the callback.
+pub(crate) const TRANSACTION_LIFETIME_SECS: i64 = 600;
+/// Sign-ins in progress at once in one browser (tabs); the oldest is dropped beyond.
+pub(crate) const MAX_TRANSACTIONS: usize = 8;
+
+/// A signed-in session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SessionData {
+    /// The ID token as received, verified at sign-in (or at its last refresh).
+    #[serde(rename = "i")]
+    pub id_token: String,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The access token without a resource: opaque, good for userinfo only.
+    #[serde(rename = "a", default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<StoredToken>,
+    /// Access tokens for resources and organizations, keyed as Logto keys them.
+    #[serde(rename = "t", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<String, StoredToken>,
+    #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+    pub userinfo: Option<CachedUserinfo>,
+    /// Seconds since the epoch after which the session is void, whatever its tokens say.
+    #[serde(rename = "e")]
+    pub expires_at: i64,
+}
+
+/// An access token with what the token response said of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredToken {
+    #[serde(rename = "v")]
+    pub token: String,
+    /// Granted scopes, space-separated, when the provider said.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Seconds since the epoch.
+    #[serde(rename = "x")]
+    pub expires_at: i64,
+}
+
+/// The userinfo response, kept so it is fetched once per session and lifetime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CachedUserinfo {
+    #[serde(rename = "c")]
+    pub claims: Map<String, Value>,
+    #[serde(rename = "x")]
+    pub expires_at: i64,
+}
+
+impl SessionData {
+    /// The ID token's payload. It was verified before it was stored, and the cookie is
+    /// authenticated, so only decoding is left.
+    pub fn id_token_claims(&self) -> Option<Map<String, Value>> {
+        crate::oidc::jwt_payload(&self.id_token)
+    }
+}
+
+/// One sign-in in progress, keyed by its `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Transaction {
+    pub state: String,
+    pub pkce_verifier: String,
+    pub nonce: String,
+    /// A same-origin path to land on after the callback.
+    pub redirect: String,
+    pub created_at: i64,
+}
+
+/// The sign-ins in progress in one browser.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Transactions(pub Vec<Transaction>);
+
+impl Transactions {
+    pub fn push(&mut self, tx: Transaction, now: i64) {
+        self.prune(now);
+        if self.0.len() >= MAX_TRANSACTIONS {
+            self.0.remove(0);
+        }
+        self.0.push(tx);
+    }
+
+    /// Removes and returns the live transaction of `state`: each is used at most once.
+    pub fn take(&mut self, state: &str, now: i64) -> Option<Transaction> {
+        self.prune(now);
+        let index = self.0.iter().position(|tx| tx.state == state)?;
+        Some(self.0.remove(index))
+    }
+
+    fn prune(&mut self, now: i64) {
+        self.0
+            .retain(|tx| now - tx.created_at < TRANSACTION_LIFETIME_SECS && tx.created_at <= now + 60);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tx(state: &str, created_at: i64) -> Transaction {
+        Transaction {
+            state: state.into(),
+            pkce_verifier: "v".into(),
+            nonce: "n".into(),
+            redirect: "/".into(),
+            created_at,
+        }
+    }
+
+    #[test]
+    fn transactions_are_used_once_and_expire() {
+        let mut txs = Transactions::default();
+        txs.push(tx("a", 100), 100);
+        txs.push(tx("b", 100), 100);
+        assert_eq!(txs.take("a", 150).map(|t| t.state), Some("a".into()));
+        assert_eq!(txs.take("a", 150), None);
+        assert_eq!(txs.take("b", 100 + TRANSACTION_LIFETIME_SECS), None);
+    }
+
+    #[test]
+    fn the_oldest_transaction_gives_way() {
+        let mut txs = Transactions::default();
+        for i in 0..=MAX_TRANSACTIONS {
+            txs.push(tx(&i.to_string(), 0), 0);
+        }
+        assert_eq!(txs.0.len(), MAX_TRANSACTIONS);
+        assert!(txs.take("0", 0).is_none());
+        assert!(txs.take(&MAX_TRANSACTIONS.to_string(), 0).is_some());
+    }
+}

@@ -1,0 +1,1 @@
+//! trybuild UI tests of the `logto` macros live in `tests/`.
