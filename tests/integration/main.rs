@@ -1,0 +1,10 @@
+//! Integration tests: the real OIDC flow against the Logto-like provider of
+//! `tests/idp/`, through its login form, with a cookie-keeping HTTP client.
+//!
+//! One binary with modules keeps link time down.
+
+mod callback_errors;
+mod provider_failures;
+mod session_cookies;
+mod sign_in_flow;
+mod support;
