@@ -1,0 +1,182 @@
+//! The syntax of `#[derive(Claims)]`: a struct's named fields and their `#[claim(...)]`
+//! attributes, as written.
+
+use darling::ast::NestedMeta;
+use quote::ToTokens;
+use syn::{Data, DeriveInput, Fields, GenericParam, Ident, LitStr, Meta, Path, Type};
+
+use crate::{
+    attr::{self, CLAIM, CLAIM_KEYS, CUSTOM, RENAME, SCOPE, USERINFO, lit_str},
+    errors::Errors,
+};
+
+/// The derive's name in messages.
+pub const CONTEXT: &str = "`#[claim]`";
+
+/// The struct, as written.
+pub struct Input {
+    /// Its name.
+    pub ident: Ident,
+    /// Its fields, in order.
+    pub fields: Vec<FieldInput>,
+}
+
+/// One named field.
+pub struct FieldInput {
+    /// The field's name.
+    pub ident: Ident,
+    /// The field's type.
+    pub ty: Type,
+    /// Its `#[claim(...)]` arguments.
+    pub attrs: FieldAttrs,
+}
+
+/// The arguments of a field's `#[claim(...)]` attributes.
+#[derive(Default)]
+pub struct FieldAttrs {
+    /// `rename = "..."`.
+    pub rename: Option<LitStr>,
+    /// `custom`, kept for its span.
+    pub custom: Option<Path>,
+    /// `scope = "..."`.
+    pub scope: Option<LitStr>,
+    /// `userinfo`, kept for its span.
+    pub userinfo: Option<Path>,
+}
+
+/// The struct's fields; `None` (with an error) when it is not a struct with named fields.
+pub fn input(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
+    const SHAPE: &str = "`#[derive(Claims)]` needs a struct with named fields, one per \
+                         claim: `struct User { sub: String, email: Option<String> }`";
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => fields,
+            Fields::Unnamed(fields) => {
+                errors.spanned(
+                    fields,
+                    format!("{SHAPE}; a tuple struct has no field names to match claims"),
+                );
+                return None;
+            }
+            Fields::Unit => {
+                errors.spanned(
+                    &input.ident,
+                    format!("{SHAPE}; a unit struct holds no claims"),
+                );
+                return None;
+            }
+        },
+        Data::Enum(data) => {
+            errors.spanned(
+                data.enum_token,
+                format!("{SHAPE}; an enum cannot be built from claims"),
+            );
+            return None;
+        }
+        Data::Union(data) => {
+            errors.spanned(
+                data.union_token,
+                format!("{SHAPE}; a union cannot be built from claims"),
+            );
+            return None;
+        }
+    };
+    check_generics(&input.generics, errors);
+    let fields = fields
+        .named
+        .iter()
+        .filter_map(|field| {
+            Some(FieldInput {
+                ident: field.ident.clone()?,
+                ty: field.ty.clone(),
+                attrs: field_attrs(&field.attrs, errors),
+            })
+        })
+        .collect();
+    Some(Input {
+        ident: input.ident.clone(),
+        fields,
+    })
+}
+
+/// A claims type is decoded from JSON into owned values, and its fields are checked
+/// against the catalog by their written types: neither works with parameters.
+fn check_generics(generics: &syn::Generics, errors: &mut Errors) {
+    for param in &generics.params {
+        match param {
+            GenericParam::Lifetime(param) => errors.spanned(
+                param,
+                format!(
+                    "`#[derive(Claims)]` does not support lifetimes: claims are decoded into \
+                     owned values; remove `{}` and use owned types (`String`, not `&str`)",
+                    param.lifetime
+                ),
+            ),
+            GenericParam::Type(param) => errors.spanned(
+                param,
+                format!(
+                    "`#[derive(Claims)]` does not support type parameters: it checks each \
+                     field's type against Logto's claims; remove `{}` and write the concrete \
+                     type (a custom claim may be any type, e.g. `serde_json::Value`)",
+                    param.ident
+                ),
+            ),
+            GenericParam::Const(param) => errors.spanned(
+                param,
+                format!(
+                    "`#[derive(Claims)]` does not support const parameters: remove `{}`",
+                    param.ident
+                ),
+            ),
+        }
+    }
+}
+
+/// Reads every `#[claim(...)]` of a field together, so a key repeated across two
+/// attributes is reported like one repeated in a single attribute.
+fn field_attrs(attrs: &[syn::Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut metas = Vec::new();
+    for attribute in attrs.iter().filter(|a| a.path() == &CLAIM) {
+        match &attribute.meta {
+            Meta::List(list) => {
+                if let Some(parsed) = errors.take(NestedMeta::parse_meta_list(list.tokens.clone()))
+                {
+                    metas.extend(parsed);
+                }
+            }
+            other => errors.spanned(
+                other,
+                format!(
+                    "write the claim's arguments in parentheses: `#[claim(rename = \"...\")]`, \
+                     with {}",
+                    crate::suggest::one_of(CLAIM_KEYS.iter().map(|key| key.0))
+                ),
+            ),
+        }
+    }
+    let mut parsed = FieldAttrs::default();
+    for arg in attr::parse_args(metas, CLAIM_KEYS, CONTEXT, errors) {
+        if arg.key == RENAME {
+            parsed.rename = string(&arg, "rename = \"email\"", errors);
+        } else if arg.key == SCOPE {
+            parsed.scope = string(&arg, "scope = \"my_scope\"", errors);
+        } else if arg.key == CUSTOM {
+            parsed.custom = errors.take(arg.flag()).map(|()| arg.path.clone());
+        } else if arg.key == USERINFO {
+            parsed.userinfo = errors.take(arg.flag()).map(|()| arg.path.clone());
+        }
+    }
+    parsed
+}
+
+fn string(arg: &attr::Arg, example: &str, errors: &mut Errors) -> Option<LitStr> {
+    let value = errors.take(arg.value(example))?;
+    let lit = lit_str(value).cloned();
+    if lit.is_none() {
+        errors.spanned(
+            value.to_token_stream(),
+            format!("`{}` is a string literal: write `{example}`", arg.key),
+        );
+    }
+    lit
+}
