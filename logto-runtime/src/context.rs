@@ -10,6 +10,7 @@ use crate::{
     logto::{Inner, Logto},
     oidc,
     session::{CachedUserinfo, RequestSession, SessionData},
+    tokens::{self, AccessToken, CatchUp, TokenError, TokenRequest},
 };
 
 /// The session cookies of one request, shared by its extractors and written back by the
@@ -37,6 +38,9 @@ pub enum ContextError {
     /// The session holds no access token to call userinfo with.
     #[error("the session holds no access token for the userinfo endpoint: sign in again")]
     NoAccessToken,
+    /// A token could not be had.
+    #[error(transparent)]
+    Token(TokenError),
     /// A claim the claims type needs is missing or malformed.
     #[error(transparent)]
     Claim(#[from] ClaimError),
@@ -48,13 +52,48 @@ pub(crate) struct Live {
     pub id_claims: Map<String, Value>,
 }
 
-/// The session of the request, if it is live: an unexpired ID token. A stored ID token
-/// alone is not enough.
-pub(crate) fn live_session(inner: &Inner, handle: &SessionHandle) -> Option<Live> {
-    let data = handle.lock().session(&inner.settings)?.clone();
-    let id_claims = data.id_token_claims()?;
-    let exp = id_claims.get("exp").and_then(Value::as_i64)?;
-    (exp > inner.settings.clock.unix_seconds()).then_some(Live { data, id_claims })
+impl Live {
+    fn sub(&self) -> String {
+        self.id_claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned()
+    }
+}
+
+/// The session of the request, if it is live: an unexpired ID token, or an expired one
+/// that the refresh token renews. A stored ID token alone is not enough.
+pub(crate) async fn live_session(inner: &Inner, handle: &SessionHandle) -> Result<Option<Live>, ContextError> {
+    let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
+        return Ok(None);
+    };
+    match inner.refresh.catch_up(&mut data) {
+        CatchUp::Revoked => {
+            handle.lock().set_session(None);
+            return Ok(None);
+        }
+        CatchUp::Changed => handle.lock().set_session(Some(data.clone())),
+        CatchUp::Unchanged => {}
+    }
+    let Some(id_claims) = data.id_token_claims() else {
+        handle.lock().set_session(None);
+        return Ok(None);
+    };
+    let mut live = Live { data, id_claims };
+    if live.data.id_expires_at > inner.settings.clock.unix_seconds() {
+        return Ok(Some(live));
+    }
+    let sub = live.sub();
+    match inner.refresh.refresh(inner, &mut live.data, None, &sub).await {
+        Ok(_) => {}
+        Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
+            handle.lock().set_session(None);
+            return Ok(None);
+        }
+        Err(TokenError::Provider(error)) => return Err(error.into()),
+        Err(other) => return Err(ContextError::Token(other)),
+    }
+    let renewed = live.data.id_expires_at > inner.settings.clock.unix_seconds();
+    live.id_claims = live.data.id_token_claims().unwrap_or_default();
+    handle.lock().set_session(Some(live.data.clone()));
+    Ok(renewed.then_some(live))
 }
 
 /// The userinfo claims of a live session, from its cache or fetched once and cached
@@ -68,21 +107,76 @@ pub(crate) async fn userinfo(
     if let Some(cached) = live.data.userinfo.as_ref().filter(|c| c.expires_at > now) {
         return Ok(cached.claims.clone());
     }
-    let access_token = live
-        .data
-        .access_token
-        .as_ref()
-        .map(|t| t.token.clone())
-        .ok_or(ContextError::NoAccessToken)?;
-    let sub = live.id_claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let sub = live.sub();
+    let access_token = match live.data.access_token.as_ref().filter(|t| t.is_fresh(now)) {
+        Some(token) => token.token.clone(),
+        None => {
+            let refreshed = inner.refresh.refresh(inner, &mut live.data, None, &sub).await;
+            handle.lock().set_session(Some(live.data.clone()));
+            match refreshed {
+                Ok(token) => token.token,
+                Err(TokenError::SessionEnded) => {
+                    handle.lock().set_session(None);
+                    return Err(ContextError::Token(TokenError::SessionEnded));
+                }
+                Err(TokenError::Provider(error)) => return Err(error.into()),
+                Err(other) => return Err(ContextError::Token(other)),
+            }
+        }
+    };
     let claims = oidc::userinfo::fetch(inner, &access_token, &sub).await?;
-    let expires_at = live.id_claims.get("exp").and_then(Value::as_i64).unwrap_or(now);
     live.data.userinfo = Some(CachedUserinfo {
         claims: claims.clone(),
-        expires_at,
+        expires_at: live.data.id_expires_at,
     });
     handle.lock().set_session(Some(live.data.clone()));
     Ok(claims)
+}
+
+/// An access token for `request`, from the session or refreshed.
+pub(crate) async fn access_token(
+    inner: &Inner,
+    handle: &SessionHandle,
+    request: &TokenRequest,
+) -> Result<AccessToken, TokenError> {
+    tokens::check_request(&inner.settings, request)?;
+    let mut live = match live_session(inner, handle).await {
+        Ok(Some(live)) => live,
+        Ok(None) => return Err(TokenError::SignedOut),
+        Err(ContextError::Provider(error)) => return Err(TokenError::Provider(error)),
+        Err(ContextError::Token(error)) => return Err(error),
+        Err(_) => return Err(TokenError::SignedOut),
+    };
+    let key = request.key();
+    let now = inner.settings.clock.unix_seconds();
+    let cached = live.data.tokens.get(&key).filter(|t| t.is_fresh(now) && !request.is_forced());
+    let token = match cached {
+        Some(token) => token.clone(),
+        None => {
+            let before = live.data.clone();
+            let sub = live.sub();
+            let refreshed = inner.refresh.refresh(inner, &mut live.data, Some(request), &sub).await;
+            match refreshed {
+                Err(TokenError::SessionEnded) => {
+                    handle.lock().set_session(None);
+                    return Err(TokenError::SessionEnded);
+                }
+                result => {
+                    if live.data != before {
+                        handle.lock().set_session(Some(live.data.clone()));
+                    }
+                    result?
+                }
+            }
+        }
+    };
+    Ok(AccessToken {
+        scopes: token.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        token: token.token,
+        expires_at: token.expires_at,
+        resource: request.resource_indicator().map(str::to_owned),
+        organization_id: request.organization_indicator().map(str::to_owned),
+    })
 }
 
 /// The typed claims of the request's user, or `None` when signed out.
@@ -90,7 +184,7 @@ pub(crate) async fn load_claims<U: Claims>(
     inner: &Inner,
     handle: &SessionHandle,
 ) -> Result<Option<(U, Live)>, ContextError> {
-    let Some(mut live) = live_session(inner, handle) else {
+    let Some(mut live) = live_session(inner, handle).await? else {
         return Ok(None);
     };
     let userinfo = if U::NEEDS_USERINFO {
@@ -146,6 +240,22 @@ impl<U> Context<U> {
             return Ok(None);
         };
         userinfo(&self.logto.inner, &self.handle, live).await.map(Some)
+    }
+
+    /// The access token for an API resource (`getAccessToken` in Logto's SDKs), from
+    /// the session or refreshed; a refresh is written back on the response.
+    pub async fn access_token(&self, resource: &str) -> Result<AccessToken, TokenError> {
+        self.token(&TokenRequest::resource(resource)).await
+    }
+
+    /// An organization token (`getOrganizationToken`).
+    pub async fn organization_token(&self, organization_id: &str) -> Result<AccessToken, TokenError> {
+        self.token(&TokenRequest::organization(organization_id)).await
+    }
+
+    /// Any access token: resource, organization, both, forced or not.
+    pub async fn token(&self, request: &TokenRequest) -> Result<AccessToken, TokenError> {
+        access_token(&self.logto.inner, &self.handle, request).await
     }
 }
 

@@ -15,6 +15,7 @@ mod logto;
 mod oidc;
 mod session;
 mod settings;
+mod tokens;
 
 pub use crate::axum::{AuthRejection, LogtoLayer, LogtoService, RedirectToSignIn};
 pub use claims::{ClaimError, Claims};
@@ -25,6 +26,7 @@ pub use error::{CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, P
 pub use logto::Logto;
 pub use oidc::SignInOptions;
 pub use settings::LogtoBuilder;
+pub use tokens::{AccessToken, TokenError, TokenRequest};
 
 /// Items the macros' generated code names; not a public API.
 #[doc(hidden)]

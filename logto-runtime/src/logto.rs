@@ -9,6 +9,7 @@ use crate::{
     error::{Error, ProviderError},
     oidc::{HttpClient, Provider, ProviderCache},
     settings::{LogtoBuilder, Settings},
+    tokens::RefreshCoordinator,
 };
 
 /// A Logto client for one app: cheap to clone, shared by every request.
@@ -24,6 +25,7 @@ pub(crate) struct Inner {
     pub settings: Settings,
     pub http: HttpClient,
     pub provider_cache: ProviderCache,
+    pub refresh: RefreshCoordinator,
 }
 
 impl Inner {
@@ -62,6 +64,7 @@ impl Logto {
                 settings,
                 http,
                 provider_cache: ProviderCache::default(),
+                refresh: RefreshCoordinator::default(),
             }),
         }
     }

@@ -54,6 +54,7 @@ pub struct LogtoBuilder {
     post_sign_out_redirect_uri: Option<String>,
     http_timeout: Duration,
     discovery_ttl: Duration,
+    token_leeway: Duration,
     scopes: Vec<String>,
     resources: Vec<String>,
     prompt: String,
@@ -96,6 +97,7 @@ impl LogtoBuilder {
             post_sign_out_redirect_uri: None,
             http_timeout: Duration::from_secs(5),
             discovery_ttl: Duration::from_secs(3600),
+            token_leeway: Duration::from_secs(60),
             scopes,
             resources: C::RESOURCES.iter().map(|r| (*r).to_owned()).collect(),
             prompt: C::PROMPT.to_owned(),
@@ -216,6 +218,13 @@ impl LogtoBuilder {
         self
     }
 
+    /// How long before expiry an access token is refreshed (default 60 s; never more
+    /// than half the token's lifetime).
+    pub fn token_refresh_leeway(mut self, leeway: Duration) -> Self {
+        self.token_leeway = leeway;
+        self
+    }
+
     /// The clock tokens and sessions are judged by (tests inject their own).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -287,6 +296,7 @@ impl LogtoBuilder {
             post_sign_out_redirect_uri,
             http_timeout: self.http_timeout,
             discovery_ttl: self.discovery_ttl,
+            token_leeway: self.token_leeway,
             clock: self.clock,
         })
     }
@@ -313,6 +323,7 @@ pub(crate) struct Settings {
     pub sign_in_options: SignInOptions,
     pub http_timeout: Duration,
     pub discovery_ttl: Duration,
+    pub token_leeway: Duration,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -8,3 +8,4 @@ mod provider_failures;
 mod session_cookies;
 mod sign_in_flow;
 mod support;
+mod tokens;

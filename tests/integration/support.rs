@@ -2,12 +2,13 @@
 //! own client id, so counts never mix), and a cookie-keeping HTTP "browser".
 
 use std::{
-    sync::{Arc, OnceLock, atomic::{AtomicUsize, Ordering}},
-    time::Duration,
+    sync::{Arc, OnceLock, atomic::{AtomicI64, AtomicUsize, Ordering}},
+    time::{Duration, SystemTime},
 };
 
-use axum::{Json, Router, response::{IntoResponse, Response}, routing::get};
-use logto::{AuthRejection, Context, Logto, LogtoBuilder, RedirectToSignIn, claims::IdTokenClaims};
+use axum::{Json, Router, extract::Query, response::{IntoResponse, Response}, routing::get};
+use logto::{AuthRejection, Context, Logto, LogtoBuilder, RedirectToSignIn, TokenRequest, claims::IdTokenClaims};
+use serde::Deserialize;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
@@ -27,7 +28,14 @@ pub const RESOURCE: &str = "https://shopping.example.com/api";
 /// What the test apps request.
 pub struct TestAuth;
 impl logto::Config for TestAuth {
-    const SCOPES: &'static [&'static str] = &["email", "urn:logto:scope:organizations", "read", "write"];
+    const SCOPES: &'static [&'static str] = &[
+        "email",
+        "urn:logto:scope:organizations",
+        "read",
+        "write",
+        "read:members",
+        "invite:members",
+    ];
     const RESOURCES: &'static [&'static str] = &[RESOURCE];
 }
 
@@ -36,11 +44,27 @@ fn unique_client_id(name: &str) -> String {
     format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// A clock the test moves forward, so tokens expire without sleeping.
+#[derive(Clone, Default)]
+pub struct TestClock(Arc<AtomicI64>);
+
+impl TestClock {
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl logto::Clock for TestClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + Duration::from_secs(self.0.load(Ordering::SeqCst).max(0) as u64)
+    }
+}
+
 /// An app under test, served on 127.0.0.1.
 pub struct TestApp {
     pub base: String,
     pub client_id: String,
-    pub logto: Logto,
+    pub clock: TestClock,
 }
 
 impl TestApp {
@@ -71,9 +95,10 @@ impl TestApp {
             .app_secret("test-secret")
             .base_url(&base)
             .cookie_secret(SECRET);
-        let logto = configure(builder).build().unwrap();
+        let clock = TestClock::default();
+        let logto = configure(builder.clock(clock.clone())).build().unwrap();
         serve(listener, app(&logto));
-        Self { base, client_id, logto }
+        Self { base, client_id, clock }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -92,6 +117,7 @@ pub fn app(logto: &Logto) -> Router {
         .route("/api/profile", get(profile))
         .route("/page", get(page))
         .route("/orders", get(|| async { "orders" }))
+        .route("/api/token", get(token))
         .merge(logto.routes())
         .layer(logto.layer())
 }
@@ -107,6 +133,39 @@ async fn profile(ctx: Context) -> Response {
     match ctx.id_token_claims() {
         Some(claims) => Json(json!({ "claims": claims })).into_response(),
         None => AuthRejection::SignedOut.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    resource: Option<String>,
+    organization_id: Option<String>,
+    #[serde(default)]
+    force_refresh: bool,
+}
+
+/// Any token the session can get, as JSON.
+async fn token(ctx: Context, Query(query): Query<TokenQuery>) -> Response {
+    let request = match (query.resource, query.organization_id) {
+        (Some(resource), organization) => {
+            let request = TokenRequest::resource(resource);
+            match organization {
+                Some(organization) => request.organization_id(organization),
+                None => request,
+            }
+        }
+        (None, Some(organization)) => TokenRequest::organization(organization),
+        (None, None) => return (reqwest::StatusCode::BAD_REQUEST, "resource or organization_id").into_response(),
+    };
+    match ctx.token(&request.force_refresh(query.force_refresh)).await {
+        Ok(token) => Json(json!({
+            "access_token": token.as_str(),
+            "scopes": token.scopes(),
+            "resource": token.resource(),
+            "organization_id": token.organization_id(),
+        }))
+        .into_response(),
+        Err(error) => error.into_response(),
     }
 }
 
@@ -246,6 +305,21 @@ pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
             Some((name.to_owned(), value.to_owned()))
         })
         .collect()
+}
+
+/// The payload of a JWT, unverified (the tests read what the provider minted).
+pub fn jwt_claims(jwt: &str) -> Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The header of a JWT.
+pub fn jwt_header(jwt: &str) -> Value {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// A count from the provider's statistics, 0 when absent.

@@ -10,7 +10,7 @@ use http::{HeaderValue, Request, Response, header};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Logto, context::SessionHandle, session::RequestSession};
+use crate::{Logto, context::SessionHandle, session::RequestSession, tokens::CatchUp};
 
 /// What the layer leaves in a request's extensions for the extractors.
 #[derive(Clone)]
@@ -78,7 +78,12 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            let cookies = handle.lock().set_cookie_headers(&logto.inner.settings);
+            let cookies = {
+                let mut session = handle.lock();
+                let inner = &logto.inner;
+                session.update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
+                session.set_cookie_headers(&inner.settings)
+            };
             if !cookies.is_empty() {
                 let headers = response.headers_mut();
                 for cookie in cookies {

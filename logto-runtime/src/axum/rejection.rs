@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::{
     context::ContextError,
     error::{OAuthErrorCode, ProviderError},
+    tokens::TokenError,
 };
 
 /// Why an extractor refused a request. Each answers with its own status.
@@ -61,6 +62,7 @@ impl IntoResponse for AuthRejection {
                 tracing::error!("{self}");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &self.to_string())
             }
+            Self::Context(ContextError::Token(error)) => token_error_response(error),
             Self::Context(ContextError::Provider(error)) => {
                 tracing::warn!(%error, "the provider failed");
                 json_error(provider_status(error), "provider_error", &error.to_string())
@@ -70,5 +72,35 @@ impl IntoResponse for AuthRejection {
                 json_error(StatusCode::BAD_GATEWAY, "invalid_claims", &error.to_string())
             }
         }
+    }
+}
+
+fn token_error_response(error: &TokenError) -> Response {
+    match error {
+        TokenError::SignedOut => json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
+        TokenError::NoRefreshToken | TokenError::SessionEnded => {
+            json_error(StatusCode::UNAUTHORIZED, "unauthorized", &error.to_string())
+        }
+        TokenError::UnknownResource(_) | TokenError::OrganizationsNotRequested => {
+            tracing::error!(%error, "the app asked for a token its config cannot get");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &error.to_string())
+        }
+        TokenError::Provider(provider) => {
+            tracing::warn!(%provider, "the provider refused a token");
+            let code = match provider {
+                ProviderError::OAuth(oauth) => oauth.code.as_str(),
+                _ => "provider_error",
+            };
+            json_error(provider_status(provider), code, &error.to_string())
+        }
+    }
+}
+
+/// 401 when signed out or the session ended, 403 when the provider denied the token
+/// (not a member of the organization), 500 for a resource the config lacks, and the
+/// provider's status otherwise; the body is `{"error", "error_description"}`.
+impl IntoResponse for TokenError {
+    fn into_response(self) -> Response {
+        token_error_response(&self)
     }
 }

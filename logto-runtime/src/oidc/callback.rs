@@ -7,7 +7,8 @@ use super::{IdTokenCheck, http::token_error, id_token};
 use crate::{
     error::{CallbackError, OAuthError, OAuthErrorCode, ProviderError},
     logto::Inner,
-    session::{SessionData, StoredToken, Transaction, data::SESSION_LIFETIME_SECS},
+    session::{SessionData, Transaction, data::SESSION_LIFETIME_SECS},
+    tokens,
 };
 
 /// The query of a callback request.
@@ -65,19 +66,21 @@ pub(crate) async fn finish(
         .ok_or_else(|| ProviderError::InvalidIdToken("the token response has no ID token".into()))?
         .to_string();
     let access_token = response.access_token().secret().clone();
-    id_token::verify(inner, &id_token, Some(&access_token), IdTokenCheck::SignIn { nonce: &tx.nonce }).await?;
+    let claims = id_token::verify(inner, &id_token, Some(&access_token), IdTokenCheck::SignIn { nonce: &tx.nonce }).await?;
 
     let now = inner.settings.clock.unix_seconds();
     let session = SessionData {
         id_token,
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-        access_token: Some(StoredToken {
-            token: access_token,
-            scope: response
+        access_token: Some(tokens::stored_token(
+            inner,
+            access_token,
+            response
                 .scopes()
                 .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
-            expires_at: now + response.expires_in().map_or(3600, |d| d.as_secs() as i64),
-        }),
+            response.expires_in().map(|d| d.as_secs() as i64),
+        )),
+        id_expires_at: tokens::id_token_lifetime(inner, &claims),
         tokens: Default::default(),
         userinfo: None,
         expires_at: now + SESSION_LIFETIME_SECS,

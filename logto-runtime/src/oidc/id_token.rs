@@ -39,7 +39,8 @@ fn verifier(inner: &Inner, provider: &Provider) -> Result<CoreIdTokenVerifier<'s
         provider.jwks.clone(),
     )
     .set_allowed_algs(provider.id_token_algs.clone())
-    .set_time_fn(move || clock.now().into())
+    // `exp` gets the same skew allowance as `iat`.
+    .set_time_fn(move || (clock.now() - CLOCK_SKEW).into())
     .set_issue_time_verifier_fn(move |iat| {
         let now: chrono_free::Time = iat_clock.now().into();
         chrono_free::check_iat(now, iat.timestamp(), CLOCK_SKEW, MAX_AGE)

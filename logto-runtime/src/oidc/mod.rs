@@ -2,8 +2,8 @@
 //! sign-out, on plain request data. Nothing here knows axum.
 
 pub(crate) mod callback;
-mod http;
-mod id_token;
+pub(crate) mod http;
+pub(crate) mod id_token;
 mod provider;
 pub(crate) mod sign_in;
 pub(crate) mod sign_out;

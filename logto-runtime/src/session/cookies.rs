@@ -92,6 +92,18 @@ impl RequestSession {
         self.session = Slot::Read { value, stale, changed: true };
     }
 
+    /// Lets `update` bring a session about to be written up to date (with refreshes
+    /// other requests made meanwhile), so a response never writes older tokens.
+    pub fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {
+        if let Slot::Read { value: value @ Some(_), changed: true, .. } = &mut self.session {
+            if let Some(data) = value.as_mut() {
+                if !update(data) {
+                    *value = None;
+                }
+            }
+        }
+    }
+
     /// The sign-ins in progress, for changing; written back on the response.
     pub fn transactions(&mut self, settings: &Settings) -> &mut Transactions {
         if let Slot::Unread = self.transactions {

@@ -28,6 +28,10 @@ pub(crate) struct SessionData {
     pub tokens: BTreeMap<String, StoredToken>,
     #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
     pub userinfo: Option<CachedUserinfo>,
+    /// When the ID token stops making the session live, by our clock: its lifetime
+    /// (`exp - iat`) counted from when we received it.
+    #[serde(rename = "ie")]
+    pub id_expires_at: i64,
     /// Seconds since the epoch after which the session is void, whatever its tokens say.
     #[serde(rename = "e")]
     pub expires_at: i64,
@@ -41,9 +45,19 @@ pub(crate) struct StoredToken {
     /// Granted scopes, space-separated, when the provider said.
     #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    /// Seconds since the epoch.
+    /// Seconds since the epoch, by our clock: `expires_in` counted from receipt.
     #[serde(rename = "x")]
     pub expires_at: i64,
+    /// From when on the token is refreshed before use (the refresh leeway before expiry).
+    #[serde(rename = "f")]
+    pub refresh_at: i64,
+}
+
+impl StoredToken {
+    /// Whether the token is still good to hand out at `now`.
+    pub fn is_fresh(&self, now: i64) -> bool {
+        now < self.refresh_at
+    }
 }
 
 /// The userinfo response, kept so it is fetched once per session and lifetime.

@@ -1,0 +1,103 @@
+//! The `refresh_token` grant, with `resource` and `organization_id` as Logto takes them.
+
+use openidconnect::{OAuth2TokenResponse, RefreshToken, TokenResponse};
+use serde_json::Value;
+
+use super::TokenRequest;
+use crate::{
+    error::ProviderError,
+    logto::Inner,
+    oidc::{self, IdTokenCheck},
+    session::StoredToken,
+};
+
+/// What one refresh produced, to apply to every copy of the session that still holds
+/// the refresh token it consumed.
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshOutcome {
+    /// The rotated refresh token, or `None` when the provider kept the old one.
+    pub refresh_token: Option<String>,
+    /// A new ID token and its expiry by our clock.
+    pub id_token: Option<(String, i64)>,
+    /// The session key of the token; `None` for the userinfo token.
+    pub key: Option<String>,
+    pub token: StoredToken,
+}
+
+/// A token as stored, its expiry counted on our clock from `expires_in`.
+pub(crate) fn stored_token(inner: &Inner, token: String, scope: Option<String>, expires_in: Option<i64>) -> StoredToken {
+    let now = inner.settings.clock.unix_seconds();
+    let lifetime = expires_in
+        .or_else(|| {
+            let claims = oidc::jwt_payload(&token)?;
+            Some(claims.get("exp")?.as_i64()? - claims.get("iat")?.as_i64()?)
+        })
+        .unwrap_or(3600)
+        .max(0);
+    // Never more than half the lifetime, so a short-lived token is used at all.
+    let leeway = (inner.settings.token_leeway.as_secs() as i64).min(lifetime / 2);
+    StoredToken {
+        token,
+        scope,
+        expires_at: now + lifetime,
+        refresh_at: now + lifetime - leeway,
+    }
+}
+
+/// An ID token's lifetime (`exp - iat`), counted on our clock from now.
+pub(crate) fn id_token_lifetime(inner: &Inner, claims: &serde_json::Map<String, Value>) -> i64 {
+    let lifetime = match (claims.get("exp").and_then(Value::as_i64), claims.get("iat").and_then(Value::as_i64)) {
+        (Some(exp), Some(iat)) => exp - iat,
+        _ => 0,
+    };
+    inner.settings.clock.unix_seconds() + lifetime.max(0)
+}
+
+/// Sends the refresh grant. `sub` is the session's subject: a new ID token must name it.
+pub(crate) async fn refresh(
+    inner: &Inner,
+    refresh_token: &str,
+    request: Option<&TokenRequest>,
+    sub: &str,
+) -> Result<RefreshOutcome, ProviderError> {
+    let provider = inner.provider().await?;
+    let token_url = provider.client.token_uri().map(|u| u.to_string()).unwrap_or_default();
+    let refresh_token = RefreshToken::new(refresh_token.to_owned());
+    let mut grant = provider
+        .client
+        .exchange_refresh_token(&refresh_token)
+        .map_err(|e| ProviderError::InvalidResponse {
+            url: inner.settings.discovery_url(),
+            reason: e.to_string(),
+        })?;
+    if let Some(resource) = request.and_then(TokenRequest::resource_indicator) {
+        grant = grant.add_extra_param("resource", resource.to_owned());
+    }
+    if let Some(organization) = request.and_then(TokenRequest::organization_indicator) {
+        grant = grant.add_extra_param("organization_id", organization.to_owned());
+    }
+    let response = grant
+        .request_async(&inner.http.inner)
+        .await
+        .map_err(|e| oidc::http::token_error(&token_url, e))?;
+
+    let access_token = response.access_token().secret().clone();
+    let id_token = match response.id_token() {
+        Some(id_token) => {
+            let raw = id_token.to_string();
+            let claims = oidc::id_token::verify(inner, &raw, Some(&access_token), IdTokenCheck::Refresh { sub }).await?;
+            Some((raw, id_token_lifetime(inner, &claims)))
+        }
+        None => None,
+    };
+    let scope = response
+        .scopes()
+        .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "));
+    let expires_in = response.expires_in().map(|d| d.as_secs() as i64);
+    Ok(RefreshOutcome {
+        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+        id_token,
+        key: request.map(TokenRequest::key),
+        token: stored_token(inner, access_token, scope, expires_in),
+    })
+}

@@ -1,0 +1,192 @@
+//! Access tokens for API resources and organizations, cached in the session and
+//! refreshed one at a time per session.
+
+mod coordinator;
+mod grant;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub(crate) use coordinator::{CatchUp, RefreshCoordinator};
+pub(crate) use grant::{id_token_lifetime, stored_token};
+
+use crate::{
+    config::{ORGANIZATIONS_RESOURCE, UserScope},
+    error::{OAuthErrorCode, ProviderError},
+};
+
+/// Which access token to get: for a resource, an organization, or both.
+///
+/// ```
+/// use logto_runtime::TokenRequest;
+///
+/// let api = TokenRequest::resource("https://shopping.your-app.com/api");
+/// let org = TokenRequest::organization("org_acme");
+/// let org_api = TokenRequest::resource("https://shopping.your-app.com/api")
+///     .organization_id("org_acme")
+///     .force_refresh(true);
+/// assert_eq!(org_api.resource_indicator(), Some("https://shopping.your-app.com/api"));
+/// # let _ = (api, org);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct TokenRequest {
+    resource: Option<String>,
+    organization_id: Option<String>,
+    force_refresh: bool,
+}
+
+impl TokenRequest {
+    /// A token for an API resource (`getAccessToken` in Logto's SDKs).
+    pub fn resource(resource: impl Into<String>) -> Self {
+        Self {
+            resource: Some(resource.into()),
+            organization_id: None,
+            force_refresh: false,
+        }
+    }
+
+    /// An organization token (`getOrganizationToken`): `aud` is
+    /// `urn:logto:organization:<id>`.
+    pub fn organization(organization_id: impl Into<String>) -> Self {
+        Self {
+            resource: None,
+            organization_id: Some(organization_id.into()),
+            force_refresh: false,
+        }
+    }
+
+    /// Scopes a resource token to an organization (an organization-level API token).
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.organization_id = Some(organization_id.into());
+        self
+    }
+
+    /// Skips the cached token and asks the provider (after a role change, say).
+    pub fn force_refresh(mut self, force: bool) -> Self {
+        self.force_refresh = force;
+        self
+    }
+
+    /// The resource indicator, if any.
+    pub fn resource_indicator(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
+    /// The organization id, if any.
+    pub fn organization_indicator(&self) -> Option<&str> {
+        self.organization_id.as_deref()
+    }
+
+    pub(crate) fn is_forced(&self) -> bool {
+        self.force_refresh
+    }
+
+    /// The session's cache key, as Logto's SDKs key their tokens: `<resource>#<org>`.
+    pub(crate) fn key(&self) -> String {
+        format!(
+            "{}#{}",
+            self.resource.as_deref().unwrap_or_default(),
+            self.organization_id.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+/// An access token of the session, with what the provider said of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    pub(crate) token: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) expires_at: i64,
+    pub(crate) resource: Option<String>,
+    pub(crate) organization_id: Option<String>,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("scopes", &self.scopes)
+            .field("resource", &self.resource)
+            .field("organization_id", &self.organization_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessToken {
+    /// The token, for an `Authorization: Bearer` header.
+    pub fn as_str(&self) -> &str {
+        &self.token
+    }
+
+    /// The granted scopes.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// Whether the token carries `scope` (whole words: `read` is not `readonly`).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// When the token expires.
+    pub fn expires_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.expires_at.max(0) as u64)
+    }
+
+    /// The resource it is for, if any.
+    pub fn resource(&self) -> Option<&str> {
+        self.resource.as_deref()
+    }
+
+    /// The organization it is for, if any.
+    pub fn organization_id(&self) -> Option<&str> {
+        self.organization_id.as_deref()
+    }
+}
+
+/// Why no access token could be had.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// No live session.
+    #[error("not signed in")]
+    SignedOut,
+    /// The session has no refresh token (the sign-in did not get `offline_access`).
+    #[error("the session has no refresh token: sign in again (with prompt=consent for offline_access)")]
+    NoRefreshToken,
+    /// The provider refused the refresh token (`invalid_grant`): revoked, expired or
+    /// consumed. The session has ended; the user is signed out.
+    #[error("the session has ended at the provider: sign in again")]
+    SessionEnded,
+    /// The resource is not in the config: a refresh for it would fail after the
+    /// provider consumed the refresh token, so none is sent.
+    #[error("the resource `{0}` is not configured: add it to `resources` in #[logto::config]")]
+    UnknownResource(String),
+    /// Organization tokens need the organizations scope at sign-in.
+    #[error("organization tokens need the `urn:logto:scope:organizations` scope: add `UserScope::Organizations` to `scopes` in #[logto::config]")]
+    OrganizationsNotRequested,
+    /// The provider failed or refused.
+    #[error(transparent)]
+    Provider(ProviderError),
+}
+
+impl TokenError {
+    pub(crate) fn from_provider(error: ProviderError) -> Self {
+        match &error {
+            ProviderError::OAuth(oauth) if oauth.code == OAuthErrorCode::InvalidGrant => Self::SessionEnded,
+            _ => Self::Provider(error),
+        }
+    }
+}
+
+/// Refuses what the provider would refuse only after consuming the refresh token.
+pub(crate) fn check_request(settings: &crate::settings::Settings, request: &TokenRequest) -> Result<(), TokenError> {
+    if let Some(resource) = &request.resource {
+        if resource == ORGANIZATIONS_RESOURCE || !settings.knows_resource(resource) {
+            return Err(TokenError::UnknownResource(resource.clone()));
+        }
+    }
+    if request.organization_id.is_some() && !settings.scopes.iter().any(|s| s == UserScope::Organizations.as_str()) {
+        return Err(TokenError::OrganizationsNotRequested);
+    }
+    Ok(())
+}
