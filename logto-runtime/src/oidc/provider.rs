@@ -72,7 +72,8 @@ fn acceptable(alg: &CoreJwsSigningAlgorithm) -> bool {
 #[derive(Default)]
 pub(crate) struct ProviderCache {
     current: RwLock<Option<Arc<Provider>>>,
-    /// One discovery or JWKS fetch at a time; waiters then use its result.
+    /// One discovery or JWKS fetch at a time; waiters then use its result. Holds when
+    /// the keys were last refetched for an unknown key id.
     loading: tokio::sync::Mutex<Option<Instant>>,
 }
 
@@ -91,12 +92,11 @@ impl ProviderCache {
         if let Some(provider) = self.cached(settings.discovery_ttl) {
             return Ok(provider);
         }
-        let mut last_jwks_fetch = self.loading.lock().await;
+        let _loading = self.loading.lock().await;
         if let Some(provider) = self.cached(settings.discovery_ttl) {
             return Ok(provider);
         }
         let provider = Arc::new(discover(settings, http).await?);
-        *last_jwks_fetch = Some(Instant::now());
         self.store(provider.clone());
         Ok(provider)
     }
@@ -109,18 +109,18 @@ impl ProviderCache {
         settings: &Settings,
         http: &HttpClient,
     ) -> Result<Option<Arc<Provider>>, ProviderError> {
-        let mut last_jwks_fetch = self.loading.lock().await;
+        let mut last_refetch = self.loading.lock().await;
         if let Some(current) = self.cached(settings.discovery_ttl) {
             if !Arc::ptr_eq(&current, seen) {
                 // Someone refetched while we waited.
                 return Ok(Some(current));
             }
         }
-        if last_jwks_fetch.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+        if last_refetch.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
             return Ok(None);
         }
         let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(seen.jwks_uri.clone())).await?;
-        *last_jwks_fetch = Some(Instant::now());
+        *last_refetch = Some(Instant::now());
         let provider = Arc::new(Provider {
             client: seen.client.clone(),
             extra: seen.extra.clone(),
