@@ -1,4 +1,5 @@
-//! The Logto Next.js guide's app, in axum: sign in, see your claims, sign out.
+//! The Logto Next.js guide's app, in axum: sign in, see your claims, get access tokens
+//! for an API resource and an organization, sign out.
 //!
 //! ```sh
 //! cargo run --example quickstart          # with the bundled test provider
@@ -11,18 +12,35 @@ mod dev;
 
 use axum::{
     Json, Router,
+    extract::Query,
+    http::StatusCode,
     response::{Html, IntoResponse, Response},
     routing::get,
 };
-use logto::{AuthRejection, Context};
+use logto::{Claims, Context, OrganizationRole, TokenRequest, UnixMillis, UserScope};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// What this app asks of Logto.
+/// What this app asks of Logto; the claims of `User` add their scopes.
+#[logto::config(
+    scopes = [UserScope::Organizations, "read", "write", "read:members"],
+    resources = ["https://shopping.example.com/api"],
+    claims = [User],
+)]
 struct Auth;
 
-impl logto::Config for Auth {
-    const SCOPES: &'static [&'static str] = &["email", "phone", "custom_data", "urn:logto:scope:organizations", "read", "write"];
-    const RESOURCES: &'static [&'static str] = &["https://shopping.example.com/api"];
+/// The claims the pages show, typed.
+#[derive(Claims, Serialize, Debug)]
+struct User {
+    sub: String,
+    name: Option<String>,
+    username: Option<String>,
+    picture: Option<String>,
+    email: Option<String>,
+    email_verified: Option<bool>,
+    created_at: Option<UnixMillis>,
+    organizations: Vec<String>,
+    organization_roles: Vec<OrganizationRole>,
 }
 
 #[tokio::main]
@@ -39,49 +57,108 @@ async fn run() -> Result<(), String> {
     let app = Router::new()
         .route("/", get(home))
         .route("/api/profile", get(profile))
+        .route("/api/access-token", get(access_token))
+        .route("/api/organization-token", get(organization_token))
         .merge(logto.routes())
         .layer(logto.layer());
     let listener = tokio::net::TcpListener::bind(dev.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e} (set PORT to another port)", dev.addr))?;
     println!("Open http://{} and click Sign In", dev.addr);
-    println!("Redirect URI: {}  Post sign-out redirect URI: {}", logto.callback_url(), logto.post_sign_out_redirect_uri());
+    println!(
+        "Redirect URI: {}  Post sign-out redirect URI: {}",
+        logto.callback_url(),
+        logto.post_sign_out_redirect_uri()
+    );
     axum::serve(listener, app).await.map_err(|e| e.to_string())
 }
 
-async fn home(ctx: Context) -> Html<String> {
-    let body = match ctx.id_token_claims() {
+async fn home(ctx: Context<User>) -> Html<String> {
+    let body = match ctx.claims() {
         None => r#"<p>You are signed out.</p>
 <form method="get" action="/sign-in"><button type="submit" id="sign-in">Sign In</button></form>"#
             .to_owned(),
-        Some(claims) => {
-            let sub = claims.get("sub").and_then(Value::as_str).unwrap_or_default();
+        Some(user) => {
+            let claims = serde_json::to_value(user).unwrap_or_default();
             let rows: String = claims
-                .iter()
+                .as_object()
+                .into_iter()
+                .flatten()
                 .map(|(name, value)| format!("<tr><td>{}</td><td>{}</td></tr>", escape(name), escape(&display(value))))
                 .collect();
+            let organization = user.organizations.first().map(String::as_str).unwrap_or("org_acme");
             format!(
                 r#"<p id="greeting">Hello, {sub}</p>
 <form method="post" action="/sign-out"><button type="submit" id="sign-out">Sign Out</button></form>
 <h2>Claims</h2>
-<table id="claims"><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>"#,
-                sub = escape(sub),
+<table id="claims"><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>
+<h2>Tokens</h2>
+<p><a id="access-token" href="/api/access-token">Get access token</a> ·
+<a id="organization-token" href="/api/organization-token?organization_id={organization}">Get organization token</a></p>"#,
+                sub = escape(&user.sub),
+                organization = escape(organization),
             )
         }
     };
     Html(page(&body))
 }
 
-async fn profile(ctx: Context) -> Response {
-    match ctx.id_token_claims() {
-        Some(claims) => Json(json!({ "claims": claims })).into_response(),
-        None => AuthRejection::SignedOut.into_response(),
+/// `{"claims": {...}}`, or 401 JSON when signed out (the extractor's rejection).
+async fn profile(user: User) -> Json<Value> {
+    Json(json!({ "claims": user }))
+}
+
+/// The API resource this app calls: the bundled provider knows it; with a real tenant,
+/// create an API resource with this indicator in the console.
+const RESOURCE: &str = <Auth as logto::Config>::RESOURCES[0];
+
+#[derive(Deserialize)]
+struct AccessTokenQuery {
+    #[serde(default)]
+    force_refresh: bool,
+}
+
+async fn access_token(ctx: Context, Query(query): Query<AccessTokenQuery>) -> Response {
+    let request = TokenRequest::resource(RESOURCE).force_refresh(query.force_refresh);
+    match ctx.token(&request).await {
+        Ok(token) => Json(json!({
+            "resource": RESOURCE,
+            "access_token": token.as_str(),
+            "scopes": token.scopes(),
+        }))
+        .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct OrganizationQuery {
+    organization_id: Option<String>,
+}
+
+async fn organization_token(ctx: Context, Query(query): Query<OrganizationQuery>) -> Response {
+    if !ctx.is_authenticated() {
+        return logto::AuthRejection::SignedOut.into_response();
+    }
+    let Some(organization_id) = query.organization_id.filter(|id| !id.is_empty()) else {
+        let body = json!({"error": "invalid_request", "error_description": "organization_id is required"});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    };
+    match ctx.organization_token(&organization_id).await {
+        Ok(token) => Json(json!({
+            "organization_id": organization_id,
+            "access_token": token.as_str(),
+            "scopes": token.scopes(),
+        }))
+        .into_response(),
+        Err(error) => error.into_response(),
     }
 }
 
 fn display(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        Value::Null => String::new(),
         other => other.to_string(),
     }
 }

@@ -18,7 +18,10 @@ mod settings;
 mod tokens;
 
 pub use crate::axum::{AuthRejection, LogtoLayer, LogtoService, RedirectToSignIn};
-pub use claims::{ClaimError, Claims};
+pub use claims::{
+    Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole, SsoIdentity,
+    UnixMillis,
+};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, UserScope};
 pub use context::{Context, ContextError};
