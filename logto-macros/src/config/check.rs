@@ -41,12 +41,16 @@ fn check_scopes(args: Vec<ScopeArg>, errors: &mut Errors) -> Vec<Scope> {
                     continue;
                 };
                 let written = path_to_string(&path);
-                (user_scope.scope.to_owned(), written, Scope::Variant(path))
+                let scope = Scope::Variant {
+                    path,
+                    scope: user_scope.scope,
+                };
+                (user_scope.scope.to_owned(), written, scope)
             }
         };
         let tokens = match &scope {
             Scope::Literal(lit) => quote::ToTokens::to_token_stream(lit),
-            Scope::Variant(path) => quote::ToTokens::to_token_stream(path),
+            Scope::Variant { path, .. } => quote::ToTokens::to_token_stream(path),
         };
         if let Some((_, first)) = seen.iter().find(|(seen, _)| *seen == value) {
             errors.spanned(
@@ -202,7 +206,7 @@ mod tests {
             .iter()
             .map(|scope| match scope {
                 Scope::Literal(lit) => lit.value(),
-                Scope::Variant(path) => path_to_string(path),
+                Scope::Variant { path, .. } => path_to_string(path),
             })
             .collect()
     }

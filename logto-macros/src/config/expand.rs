@@ -9,7 +9,7 @@ use super::{
     parse::Target,
 };
 
-/// The implementation for a config that passed every check.
+/// The implementation of `logto::Config` for the arguments that passed the checks.
 pub fn implementation(target: &Target, config: &Config) -> TokenStream {
     let ident = &target.ident;
     let scopes = config.scopes.iter().map(|scope| match scope {
@@ -17,7 +17,20 @@ pub fn implementation(target: &Target, config: &Config) -> TokenStream {
         // The user's own path, so the compiler checks it names `UserScope` (an
         // unimported `UserScope` gets rustc's "consider importing" help) and the runtime's
         // `as_str` stays the one truth for the string.
-        Scope::Variant(path) => quote_spanned!(path.span()=> ::logto::UserScope::as_str(#path)),
+        Scope::Variant { path, .. } => {
+            quote_spanned!(path.span()=> ::logto::UserScope::as_str(#path))
+        }
+    });
+    // The macro checked duplicates and reserved scopes with its own copy of the
+    // variant-to-scope table; a runtime of another version could disagree.
+    let agreements = config.scopes.iter().filter_map(|scope| match scope {
+        Scope::Literal(_) => None,
+        Scope::Variant { path, scope } => Some(quote_spanned! {path.span()=>
+            ::core::assert!(
+                ::logto::__private::str_eq(::logto::UserScope::as_str(#path), #scope),
+                "logto-macros and logto-runtime disagree on a `UserScope`: use the same version of both",
+            );
+        }),
     });
     let resources = &config.resources;
     // A type that does not implement `Claims` fails here, on the user's token.
@@ -39,20 +52,7 @@ pub fn implementation(target: &Target, config: &Config) -> TokenStream {
                     &[#(#claims_scopes),*];
                 #prompt
             }
-        };
-    }
-}
-
-/// A stand-in implementation emitted beside errors, so code that uses the config type
-/// reports only the attribute's mistakes.
-pub fn fallback(target: &Target) -> TokenStream {
-    let ident = &target.ident;
-    quote! {
-        const _: () = {
-            impl ::logto::Config for #ident {
-                const SCOPES: &'static [&'static ::core::primitive::str] = &[];
-                const RESOURCES: &'static [&'static ::core::primitive::str] = &[];
-            }
+            #(#agreements)*
         };
     }
 }

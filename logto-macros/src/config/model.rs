@@ -20,5 +20,10 @@ pub enum Scope {
     Literal(LitStr),
     /// Written as a `UserScope` variant: the generated code calls `UserScope::as_str` on
     /// the user's path, so the compiler resolves it (and IDEs can jump to it).
-    Variant(Path),
+    Variant {
+        /// The path as written.
+        path: Path,
+        /// The scope the macro resolved it to, asserted equal to `as_str` at compile time.
+        scope: &'static str,
+    },
 }

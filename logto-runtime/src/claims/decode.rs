@@ -5,6 +5,18 @@ use serde_json::{Map, Value};
 
 use super::ClaimError;
 
+/// A type a claim decodes into: any `T: DeserializeOwned`. It exists for its message:
+/// a custom claim's type that cannot be decoded fails the build on the user's field
+/// with the fix, instead of serde's bare trait bound.
+#[diagnostic::on_unimplemented(
+    message = "the claim type `{Self}` cannot be decoded from JSON",
+    label = "does not implement `serde::Deserialize`",
+    note = "derive it: `#[derive(serde::Deserialize)]` on `{Self}`, or use `serde_json::Value`"
+)]
+pub trait ClaimValue: DeserializeOwned {}
+
+impl<T: DeserializeOwned> ClaimValue for T {}
+
 /// Where a claim is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimSource {
@@ -28,7 +40,7 @@ impl<'a> RawClaims<'a> {
     }
 
     /// A claim that is always sent: absent or `null` is [`ClaimError::Missing`].
-    pub fn required<T: DeserializeOwned>(
+    pub fn required<T: ClaimValue>(
         &self,
         claim: &'static str,
         source: ClaimSource,
@@ -40,7 +52,7 @@ impl<'a> RawClaims<'a> {
     }
 
     /// A claim that may be absent: absent or `null` is `None`.
-    pub fn optional<T: DeserializeOwned>(
+    pub fn optional<T: ClaimValue>(
         &self,
         claim: &'static str,
         source: ClaimSource,
@@ -51,7 +63,7 @@ impl<'a> RawClaims<'a> {
     }
 
     /// A list: absent or `null` is empty.
-    pub fn list<T: DeserializeOwned>(
+    pub fn list<T: ClaimValue>(
         &self,
         claim: &'static str,
         source: ClaimSource,

@@ -96,9 +96,26 @@ pub trait Claims: Sized + Send + Sync + 'static {
     ) -> Result<Self, ClaimError>;
 }
 
-/// What `#[derive(Claims)]` generates code against; not a public API.
+/// What the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::decode::{ClaimSource, RawClaims};
+    pub use super::decode::{ClaimSource, ClaimValue, RawClaims};
     pub use super::{Address, OrganizationData, OrganizationRole, UnixMillis};
+
+    /// `a == b` in a const context, where `#[logto::config]` asserts that its copy of
+    /// the `UserScope` table agrees with `UserScope::as_str`.
+    pub const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
 }

@@ -1,0 +1,9 @@
+use logto::Claims;
+
+#[derive(Claims)]
+pub struct User {
+    #[claim(custom)]
+    pub plan: Option<String>,
+}
+
+fn main() {}

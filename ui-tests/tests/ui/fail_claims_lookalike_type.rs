@@ -1,0 +1,14 @@
+use logto::Claims;
+
+/// Not `logto::Address`: the derive decodes into the catalog's own type.
+#[derive(serde::Deserialize)]
+pub struct Address {
+    pub city: Option<String>,
+}
+
+#[derive(Claims)]
+pub struct User {
+    pub address: Option<Address>,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use logto::Claims;
+
+#[derive(Claims)]
+pub struct User(String, Option<String>);
+
+fn main() {}

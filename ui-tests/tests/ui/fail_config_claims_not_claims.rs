@@ -1,0 +1,4 @@
+#[logto::config(claims = [String])]
+pub struct Auth;
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[logto::config(scopes = ["read"])]
+pub enum Auth {
+    A,
+}
+
+fn main() {}

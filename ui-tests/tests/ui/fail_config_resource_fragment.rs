@@ -1,0 +1,4 @@
+#[logto::config(resources = ["https://shopping.your-app.com/api#v2"])]
+pub struct Auth;
+
+fn main() {}

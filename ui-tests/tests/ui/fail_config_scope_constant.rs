@@ -1,0 +1,6 @@
+const READ: &str = "read";
+
+#[logto::config(scopes = [READ])]
+pub struct Auth;
+
+fn main() {}

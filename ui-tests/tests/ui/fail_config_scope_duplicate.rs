@@ -1,0 +1,6 @@
+use logto::UserScope;
+
+#[logto::config(scopes = ["email", UserScope::Email])]
+pub struct Auth;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[logto::config(scopes = ["", "say\"hi\""])]
+pub struct Auth;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[logto::config(scopes = ["read write"])]
+pub struct Auth;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[logto::config(scopes = "read")]
+pub struct Auth;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[logto::config(scope = ["read"], resource = ["https://api.example.com"])]
+pub struct Auth;
+
+fn main() {}
