@@ -6,18 +6,24 @@
 //! the `axum` module knows axum.
 
 mod axum;
+pub mod bearer;
 pub mod claims;
 mod clock;
 pub mod config;
 mod context;
 mod error;
+mod guard;
 mod logto;
 mod oidc;
 mod session;
 mod settings;
 mod tokens;
 
-pub use crate::axum::{AuthRejection, LogtoLayer, LogtoService, RedirectToSignIn};
+pub use crate::axum::{
+    AuthRejection, BearerLayer, BearerService, Guard, GuardLayer, GuardRejection, GuardService, LogtoLayer,
+    LogtoService, RedirectToSignIn,
+};
+pub use bearer::{BearerError, BearerVerifier, BearerVerifierBuilder};
 pub use claims::{
     Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole, SsoIdentity,
     UnixMillis,
@@ -34,7 +40,9 @@ pub use tokens::{AccessToken, TokenError, TokenRequest};
 /// Items the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::axum::{extract_claims, extract_optional_claims};
+    pub use crate::axum::{GuardDef, Guarded, extract_claims, extract_optional_claims};
+    pub use crate::guard::{GuardSpec, Registered, has_one_resource, requests_resource, requests_scope};
+    pub use inventory;
     pub use crate::claims::__private::*;
     pub use crate::AuthRejection;
     pub use ::axum;

@@ -5,6 +5,7 @@ use std::{fmt, sync::Arc};
 use url::Url;
 
 use crate::{
+    bearer::BearerVerifier,
     config::Config,
     error::{Error, ProviderError},
     oidc::{HttpClient, Provider, ProviderCache},
@@ -26,6 +27,8 @@ pub(crate) struct Inner {
     pub http: HttpClient,
     pub provider_cache: ProviderCache,
     pub refresh: RefreshCoordinator,
+    /// Verifies bearer tokens for the guards; keys are fetched with the first token.
+    pub bearer: BearerVerifier,
 }
 
 impl Inner {
@@ -59,12 +62,14 @@ impl Logto {
 
     pub(crate) fn from_settings(settings: Settings) -> Self {
         let http = HttpClient::new(settings.http_timeout);
+        let bearer = BearerVerifier::for_client(&settings, http.clone());
         Self {
             inner: Arc::new(Inner {
                 settings,
                 http,
                 provider_cache: ProviderCache::default(),
                 refresh: RefreshCoordinator::default(),
+                bearer,
             }),
         }
     }
@@ -112,5 +117,11 @@ impl Logto {
     /// Every resource a sign-in requests, in order.
     pub fn resources(&self) -> &[String] {
         &self.inner.settings.resources
+    }
+
+    /// The verifier of bearer access tokens this client's guards use, for APIs that
+    /// check tokens by hand.
+    pub fn bearer(&self) -> &BearerVerifier {
+        &self.inner.bearer
     }
 }

@@ -233,8 +233,12 @@ impl LogtoBuilder {
 
     /// Validates everything and builds the client. No request is sent yet: discovery
     /// happens at the first sign-in.
+    /// Fails too when a `#[logto::protected]` guard linked into this program asks for a
+    /// scope or resource the config never requests (the error names the handler).
     pub fn build(self) -> Result<crate::Logto, crate::Error> {
-        Ok(crate::Logto::from_settings(self.validate()?))
+        let settings = self.validate()?;
+        crate::guard::check_registered(&settings.scopes, &settings.resources)?;
+        Ok(crate::Logto::from_settings(settings))
     }
 
     pub(crate) fn validate(self) -> Result<Settings, ConfigError> {
@@ -340,14 +344,14 @@ impl Settings {
     }
 }
 
-fn required(value: Option<String>, setting: &'static str, what: &str) -> Result<String, ConfigError> {
+pub(crate) fn required(value: Option<String>, setting: &'static str, what: &str) -> Result<String, ConfigError> {
     match value {
         Some(value) if !value.trim().is_empty() => Ok(value),
         _ => Err(ConfigError::new(setting, format!("is not set: set it to {what}"))),
     }
 }
 
-fn http_url(value: &str, setting: &'static str) -> Result<Url, ConfigError> {
+pub(crate) fn http_url(value: &str, setting: &'static str) -> Result<Url, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| {
         ConfigError::new(setting, format!("`{value}` is not a URL ({e}): write it as http(s)://host[:port]"))
     })?;

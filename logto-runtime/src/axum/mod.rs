@@ -2,12 +2,14 @@
 //! rejections. Everything below this module works on plain request data.
 
 mod extract;
+mod guard;
 mod layer;
 mod page;
 mod rejection;
 mod routes;
 
 pub use extract::RedirectToSignIn;
+pub use guard::{BearerLayer, BearerService, Guard, GuardDef, GuardLayer, GuardRejection, GuardService, Guarded};
 pub use extract::{extract_claims, extract_optional_claims};
 pub use layer::{LogtoLayer, LogtoService};
 pub use rejection::AuthRejection;

@@ -141,6 +141,28 @@ impl AccessToken {
     pub fn organization_id(&self) -> Option<&str> {
         self.organization_id.as_deref()
     }
+
+    /// The claims of the token, when it is a JWT (Logto's resource and organization
+    /// tokens are): verified for a bearer token a guard accepted, as received from the
+    /// provider for a session's token. Decoded on each call.
+    pub fn claims(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        crate::oidc::jwt_payload(&self.token)
+    }
+
+    /// The user the token was issued to (`sub`).
+    pub fn subject(&self) -> Option<String> {
+        self.claim_str("sub")
+    }
+
+    /// The application the token was issued to (`client_id`): for an API, which app
+    /// is calling.
+    pub fn client_id(&self) -> Option<String> {
+        self.claim_str("client_id")
+    }
+
+    fn claim_str(&self, name: &str) -> Option<String> {
+        self.claims()?.get(name)?.as_str().map(str::to_owned)
+    }
 }
 
 /// Why no access token could be had.

@@ -1,0 +1,651 @@
+//! Guards for handlers and routers: `#[logto::protected]` expands to the [`Guarded`]
+//! extractor, [`Guard`] is the same rule as a tower layer, and [`AccessToken`] is what
+//! a guarded handler may take.
+//!
+//! A request with `Authorization: Bearer` is judged by its token alone (a valid cookie
+//! beside an invalid token does not help); without one, by its session, unless the
+//! guard accepts bearer tokens only. Answers follow RFC 6750.
+
+use std::{
+    future::Future,
+    marker::PhantomData,
+    pin::Pin,
+    sync::Arc,
+    task::{Context as TaskContext, Poll},
+};
+
+use axum::{
+    Json,
+    extract::{FromRequestParts, RawPathParams},
+    response::{IntoResponse, Redirect, Response},
+};
+use http::{HeaderValue, Request, StatusCode, header, request::Parts};
+use serde_json::json;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::{
+    AuthRejection,
+    layer::RequestLogto,
+    rejection::{json_error, provider_status},
+};
+use crate::{
+    BearerVerifier, Logto,
+    bearer::{BearerError, Credentials, Requirements},
+    context::{self, ContextError},
+    error::ConfigError,
+    guard::{GuardSpec, api_resources},
+    tokens::{AccessToken, TokenError, TokenRequest},
+};
+
+/// Why a guard refused a request. Each answers per RFC 6750, with a JSON body
+/// `{"error", "error_description"}` (and `"scope"` for `insufficient_scope`).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GuardRejection {
+    /// Neither a session nor bearer credentials: 401 with a bare
+    /// `WWW-Authenticate: Bearer` challenge.
+    #[error("no credentials: sign in, or send an access token in `Authorization: Bearer <token>`")]
+    MissingCredentials,
+    /// Signed out, on a page that opted into a redirect: 303 to sign-in and back.
+    #[error("not signed in: redirecting to {location}")]
+    RedirectToSignIn {
+        /// The sign-in URL, with the page to come back to.
+        location: String,
+    },
+    /// The `Authorization` header is malformed: 400 `invalid_request`.
+    #[error("the Authorization header is malformed: {0}")]
+    InvalidRequest(&'static str),
+    /// The bearer token is invalid (401 `invalid_token`) or lacks a scope (403
+    /// `insufficient_scope`), or the provider's keys are out of reach (503/504/502).
+    /// The session's access token lacking a scope answers as the latter too.
+    #[error(transparent)]
+    Bearer(#[from] BearerError),
+    /// The session could not be judged: the provider failed or refused a refresh.
+    #[error(transparent)]
+    Session(AuthRejection),
+    /// The guard does not fit the app (a path parameter or a resource that is not
+    /// there): a bug, 500. Startup checks catch most of these earlier.
+    #[error("the guard cannot run: {0}")]
+    Misconfigured(String),
+}
+
+impl From<TokenError> for GuardRejection {
+    fn from(error: TokenError) -> Self {
+        Self::Session(AuthRejection::Context(ContextError::Token(error)))
+    }
+}
+
+/// A quoted-string for a challenge (RFC 6750 §3: `%x20-21 / %x23-5B / %x5D-7E`):
+/// token text from the outside never breaks out of it.
+fn quoted(text: &str) -> String {
+    text.chars()
+        .take(200)
+        .map(|c| {
+            if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect()
+}
+
+fn challenge(response: &mut Response, value: String) {
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+}
+
+impl IntoResponse for GuardRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::MissingCredentials => {
+                let mut response =
+                    json_error(StatusCode::UNAUTHORIZED, "unauthorized", &self.to_string());
+                challenge(&mut response, "Bearer".into());
+                response
+            }
+            Self::RedirectToSignIn { location } => Redirect::to(&location).into_response(),
+            Self::InvalidRequest(why) => {
+                let mut response = json_error(StatusCode::BAD_REQUEST, "invalid_request", why);
+                challenge(
+                    &mut response,
+                    format!(
+                        "Bearer error=\"invalid_request\", error_description=\"{}\"",
+                        quoted(why)
+                    ),
+                );
+                response
+            }
+            Self::Bearer(BearerError::Invalid(invalid)) => {
+                let description = invalid.to_string();
+                let mut response =
+                    json_error(StatusCode::UNAUTHORIZED, "invalid_token", &description);
+                challenge(
+                    &mut response,
+                    format!(
+                        "Bearer error=\"invalid_token\", error_description=\"{}\"",
+                        quoted(&description)
+                    ),
+                );
+                response
+            }
+            Self::Bearer(error @ BearerError::InsufficientScope { .. }) => {
+                let BearerError::InsufficientScope { required } = &error else {
+                    unreachable!("matched above")
+                };
+                let scope = required.join(" ");
+                let body = json!({
+                    "error": "insufficient_scope",
+                    "error_description": error.to_string(),
+                    "scope": scope,
+                });
+                let mut response = (StatusCode::FORBIDDEN, Json(body)).into_response();
+                challenge(
+                    &mut response,
+                    format!(
+                        "Bearer error=\"insufficient_scope\", scope=\"{}\"",
+                        quoted(&scope)
+                    ),
+                );
+                response
+            }
+            Self::Bearer(BearerError::Provider(error)) => {
+                tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
+                json_error(
+                    provider_status(&error),
+                    "provider_error",
+                    &error.to_string(),
+                )
+            }
+            Self::Session(rejection) => rejection.into_response(),
+            Self::Misconfigured(_) => {
+                tracing::error!("{self}");
+                json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    &self.to_string(),
+                )
+            }
+        }
+    }
+}
+
+/// One guard's rule, borrowed from a [`GuardSpec`] or a [`Guard`].
+#[derive(Debug, Clone, Copy)]
+struct Rule<'a> {
+    scopes: &'a [&'static str],
+    resource: Option<&'a str>,
+    organization: Option<&'a str>,
+    bearer_only: bool,
+    redirect: bool,
+    /// The handler needs the session's access token even without scopes.
+    needs_token: bool,
+}
+
+impl<'a> From<&'a GuardSpec> for Rule<'a> {
+    fn from(spec: &'a GuardSpec) -> Self {
+        Self {
+            scopes: spec.scopes,
+            resource: spec.resource,
+            organization: spec.organization,
+            bearer_only: spec.bearer_only,
+            redirect: spec.redirect,
+            needs_token: false,
+        }
+    }
+}
+
+/// The verifier for a request: the layer's own, a [`BearerVerifier::layer`]'s, or
+/// the one the [`Logto`] client owns.
+fn verifier<'a>(own: Option<&'a BearerVerifier>, parts: &'a Parts) -> Option<&'a BearerVerifier> {
+    own.or_else(|| parts.extensions.get::<BearerVerifier>())
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<RequestLogto>()
+                .map(|r| &r.logto.inner.bearer)
+        })
+}
+
+async fn organization_id<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    name: &str,
+) -> Result<String, GuardRejection> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|e| {
+            GuardRejection::Misconfigured(format!(
+                "the organization id is read from the path parameter `{name}`: {e}"
+            ))
+        })?;
+    params
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .ok_or_else(|| {
+            GuardRejection::Misconfigured(format!(
+                "the route has no path parameter `{name}` to read the organization id from: name one in the route \
+                 (`/orgs/{{{name}}}/...`) or fix `organization = \"{name}\"`"
+            ))
+        })
+}
+
+/// Runs `rule` on a request; returns the access token it judged, if any.
+async fn run<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    rule: Rule<'_>,
+    own: Option<&BearerVerifier>,
+) -> Result<Option<AccessToken>, GuardRejection> {
+    let organization = match rule.organization {
+        Some(name) => Some(organization_id(parts, state, name).await?),
+        None => None,
+    };
+    match Credentials::from_headers(&parts.headers) {
+        Credentials::Malformed(why) => Err(GuardRejection::InvalidRequest(why)),
+        Credentials::Bearer(token) => {
+            let Some(verifier) = verifier(own, parts) else {
+                return Err(AuthRejection::MissingLayer.into_session());
+            };
+            let requirements = match (rule.resource, organization.as_deref()) {
+                (Some(resource), Some(org)) => {
+                    Requirements::resource(resource).organization_id(org)
+                }
+                (Some(resource), None) => Requirements::resource(resource),
+                (None, Some(org)) => Requirements::organization(org),
+                (None, None) => Requirements::any_of(verifier.resources()),
+            }
+            .scopes(rule.scopes);
+            Ok(Some(verifier.verify(token, &requirements).await?))
+        }
+        Credentials::None | Credentials::OtherScheme if rule.bearer_only => {
+            Err(GuardRejection::MissingCredentials)
+        }
+        Credentials::None | Credentials::OtherScheme => {
+            let Some(RequestLogto { logto, handle }) =
+                parts.extensions.get::<RequestLogto>().cloned()
+            else {
+                // An API without sessions: only bearer tokens could have passed.
+                return match verifier(own, parts) {
+                    Some(_) => Err(GuardRejection::MissingCredentials),
+                    None => Err(AuthRejection::MissingLayer.into_session()),
+                };
+            };
+            let inner = &logto.inner;
+            if rule.scopes.is_empty()
+                && rule.resource.is_none()
+                && organization.is_none()
+                && !rule.needs_token
+            {
+                return match context::live_session(inner, &handle).await {
+                    Ok(Some(_)) => Ok(None),
+                    Ok(None) => Err(signed_out(rule, &logto, parts)),
+                    Err(error) => Err(GuardRejection::Session(error.into())),
+                };
+            }
+            let resource = match rule.resource {
+                Some(resource) => Some(resource),
+                None if organization.is_some() => None,
+                None => {
+                    let mut resources = api_resources(&inner.settings.resources);
+                    match (resources.next(), resources.next()) {
+                        (Some(only), None) => Some(only.as_str()),
+                        _ => {
+                            return Err(GuardRejection::Misconfigured(
+                                "the guard names no resource and the config does not request exactly one: write \
+                                 `resource = \"...\"` on the guard"
+                                    .into(),
+                            ));
+                        }
+                    }
+                }
+            };
+            let request = match (resource, organization) {
+                (Some(resource), Some(org)) => {
+                    TokenRequest::resource(resource).organization_id(org)
+                }
+                (Some(resource), None) => TokenRequest::resource(resource),
+                (None, Some(org)) => TokenRequest::organization(org),
+                (None, None) => {
+                    unreachable!("a resource was chosen above when there is no organization")
+                }
+            };
+            match context::access_token(inner, &handle, &request).await {
+                Ok(token) => {
+                    if rule.scopes.iter().all(|scope| token.has_scope(scope)) {
+                        Ok(Some(token))
+                    } else {
+                        Err(BearerError::InsufficientScope {
+                            required: rule.scopes.iter().map(|s| (*s).to_owned()).collect(),
+                        }
+                        .into())
+                    }
+                }
+                Err(
+                    TokenError::SignedOut | TokenError::SessionEnded | TokenError::NoRefreshToken,
+                ) => Err(signed_out(rule, &logto, parts)),
+                Err(error) => Err(error.into()),
+            }
+        }
+    }
+}
+
+impl AuthRejection {
+    fn into_session(self) -> GuardRejection {
+        GuardRejection::Session(self)
+    }
+}
+
+/// 401, or for a page that opted in, a redirect to sign-in that comes back here.
+fn signed_out(rule: Rule<'_>, logto: &Logto, parts: &Parts) -> GuardRejection {
+    if !rule.redirect {
+        return GuardRejection::MissingCredentials;
+    }
+    let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let back: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    GuardRejection::RedirectToSignIn {
+        location: format!("{}?post_redirect_uri={back}", logto.sign_in_path()),
+    }
+}
+
+/// Ties a handler to its [`GuardSpec`]; implemented by `#[logto::protected]`. Not a
+/// public API.
+#[doc(hidden)]
+pub trait GuardDef: Send + Sync + 'static {
+    /// The guard's rule.
+    const SPEC: &'static GuardSpec;
+}
+
+/// The extractor `#[logto::protected]` puts first in a handler's arguments, so the
+/// guard runs before any other extractor (a body is never read for a refused request).
+/// Not a public API.
+#[doc(hidden)]
+pub struct Guarded<D>(PhantomData<D>);
+
+impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
+    type Rejection = GuardRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(token) = run(parts, state, D::SPEC.into(), None).await? {
+            parts.extensions.insert(token);
+        }
+        Ok(Self(PhantomData))
+    }
+}
+
+/// The access token of a guarded request: the verified bearer token, or the session's
+/// token for the guard's resource. Without a guard, the session's token for the only
+/// configured resource (or a bearer token for any configured resource).
+///
+/// ```
+/// // Usually behind `#[logto::protected(scope = "read")]`.
+/// async fn orders(token: logto_runtime::AccessToken) -> String {
+///     format!("{} may read", token.subject().unwrap_or_default())
+/// }
+/// # let _ = axum::routing::get(orders);
+/// ```
+impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
+    type Rejection = GuardRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(token) = parts.extensions.get::<AccessToken>() {
+            return Ok(token.clone());
+        }
+        let rule = Rule {
+            scopes: &[],
+            resource: None,
+            organization: None,
+            bearer_only: false,
+            redirect: false,
+            needs_token: true,
+        };
+        match run(parts, state, rule, None).await? {
+            Some(token) => Ok(token),
+            None => Err(GuardRejection::MissingCredentials),
+        }
+    }
+}
+
+/// A guard for a whole router, as a tower layer: the rule of `#[logto::protected]`
+/// without the macro.
+///
+/// Build it from the client that will serve the router, so its scope and resource are
+/// checked against the config before the first request:
+///
+/// ```
+/// # #[derive(Debug)] struct Api;
+/// # impl logto_runtime::Config for Api {
+/// #     const SCOPES: &'static [&'static str] = &["read", "write"];
+/// #     const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
+/// # }
+/// use axum::{Router, routing::get};
+/// use logto_runtime::{BearerVerifier, Guard};
+///
+/// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+/// let api: Router = Router::new()
+///     .route("/api/products", get(|| async { "[]" }))
+///     .layer(verifier.guard(Guard::new().scope("read").bearer_only())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// `organization_from_path` reads the organization id from a path parameter, which
+/// exists only for layers added with `Router::route_layer`.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct Guard {
+    scopes: Vec<&'static str>,
+    resource: Option<&'static str>,
+    organization: Option<&'static str>,
+    bearer_only: bool,
+    redirect: bool,
+}
+
+impl Guard {
+    /// A guard that asks for a signed-in session or a valid bearer token.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A scope the access token must carry (call again for more).
+    pub fn scope(mut self, scope: &'static str) -> Self {
+        self.scopes.push(scope);
+        self
+    }
+
+    /// The API resource the token is for (default: the only configured one).
+    pub fn resource(mut self, resource: &'static str) -> Self {
+        self.resource = Some(resource);
+        self
+    }
+
+    /// Reads the organization id from the path parameter `name`: the token must be
+    /// that organization's.
+    pub fn organization_from_path(mut self, name: &'static str) -> Self {
+        self.organization = Some(name);
+        self
+    }
+
+    /// Accepts bearer tokens only; cookies are ignored.
+    pub fn bearer_only(mut self) -> Self {
+        self.bearer_only = true;
+        self
+    }
+
+    /// Signed out: redirect to sign-in and back instead of answering 401 (pages).
+    pub fn redirect_to_sign_in(mut self) -> Self {
+        self.redirect = true;
+        self
+    }
+
+    fn check(&self, scopes: &[String], resources: &[String]) -> Result<(), ConfigError> {
+        if self.bearer_only && self.redirect {
+            return Err(ConfigError::new(
+                "Guard",
+                "`bearer_only` and `redirect_to_sign_in` exclude each other: an API answers 401, a page redirects",
+            ));
+        }
+        crate::guard::check(
+            &self.scopes,
+            self.resource,
+            self.organization.is_some(),
+            scopes,
+            resources,
+        )
+        .map_err(|problem| ConfigError::new("Guard", format!("the guard {problem}")))
+    }
+
+    fn rule(&self) -> Rule<'_> {
+        Rule {
+            scopes: &self.scopes,
+            resource: self.resource,
+            organization: self.organization,
+            bearer_only: self.bearer_only,
+            redirect: self.redirect,
+            needs_token: false,
+        }
+    }
+}
+
+impl Logto {
+    /// A [`GuardLayer`] for routers served with this client's session layer, checked
+    /// against its config.
+    pub fn guard(&self, guard: Guard) -> Result<GuardLayer, ConfigError> {
+        let settings = &self.inner.settings;
+        guard.check(&settings.scopes, &settings.resources)?;
+        Ok(GuardLayer {
+            guard: Arc::new(guard),
+            verifier: Some(self.inner.bearer.clone()),
+        })
+    }
+}
+
+impl BearerVerifier {
+    /// A [`GuardLayer`] that verifies bearer tokens with this verifier, checked against
+    /// its config.
+    pub fn guard(&self, guard: Guard) -> Result<GuardLayer, ConfigError> {
+        guard.check(&self.inner.scopes, &self.inner.resources)?;
+        Ok(GuardLayer {
+            guard: Arc::new(guard),
+            verifier: Some(self.clone()),
+        })
+    }
+
+    /// A layer that makes this verifier available to `#[logto::protected]` handlers
+    /// (an API server without [`Logto`] sessions).
+    pub fn layer(&self) -> BearerLayer {
+        BearerLayer {
+            verifier: self.clone(),
+        }
+    }
+}
+
+/// Runs a [`Guard`] before every request of a router. Made by [`Logto::guard`] and
+/// [`BearerVerifier::guard`].
+#[derive(Debug, Clone)]
+pub struct GuardLayer {
+    guard: Arc<Guard>,
+    verifier: Option<BearerVerifier>,
+}
+
+impl<S> Layer<S> for GuardLayer {
+    type Service = GuardService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        GuardService {
+            inner,
+            guard: self.guard.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// The service of [`GuardLayer`].
+#[derive(Debug, Clone)]
+pub struct GuardService<S> {
+    inner: S,
+    guard: Arc<Guard>,
+    verifier: Option<BearerVerifier>,
+}
+
+impl<S, B> Service<Request<B>> for GuardService<S>
+where
+    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        // The service that was polled ready is the one to call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let guard = self.guard.clone();
+        let verifier = self.verifier.clone();
+        Box::pin(async move {
+            let (mut parts, body) = request.into_parts();
+            match run(&mut parts, &(), guard.rule(), verifier.as_ref()).await {
+                Ok(token) => {
+                    if let Some(token) = token {
+                        parts.extensions.insert(token);
+                    }
+                    inner.call(Request::from_parts(parts, body)).await
+                }
+                Err(rejection) => Ok(rejection.into_response()),
+            }
+        })
+    }
+}
+
+/// Puts a [`BearerVerifier`] in every request, for `#[logto::protected]` handlers of
+/// an API server that has no [`Logto`] client. Made by [`BearerVerifier::layer`].
+#[derive(Debug, Clone)]
+pub struct BearerLayer {
+    verifier: BearerVerifier,
+}
+
+impl<S> Layer<S> for BearerLayer {
+    type Service = BearerService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        BearerService {
+            inner,
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// The service of [`BearerLayer`].
+#[derive(Debug, Clone)]
+pub struct BearerService<S> {
+    inner: S,
+    verifier: BearerVerifier,
+}
+
+impl<S, B> Service<Request<B>> for BearerService<S>
+where
+    S: Service<Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        request.extensions_mut().insert(self.verifier.clone());
+        self.inner.call(request)
+    }
+}

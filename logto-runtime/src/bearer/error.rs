@@ -1,0 +1,83 @@
+//! Why a bearer token was refused, in the words of RFC 6750.
+
+use crate::error::ProviderError;
+
+/// Why a bearer access token was refused.
+///
+/// Each variant maps to one RFC 6750 answer: [`Invalid`](Self::Invalid) is 401
+/// `invalid_token`, [`InsufficientScope`](Self::InsufficientScope) is 403
+/// `insufficient_scope`, and [`Provider`](Self::Provider) means the token could not be
+/// judged at all (the provider's keys were out of reach): 503, 504 or 502.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerError {
+    /// The token is not a valid access token for this API.
+    #[error("the access token is invalid: {0}")]
+    Invalid(#[from] InvalidToken),
+    /// The token is valid but lacks a scope the endpoint needs.
+    #[error("the access token lacks the scope `{}`", .required.join(" "))]
+    InsufficientScope {
+        /// Every scope the endpoint needs (RFC 6750 §3: the `scope` attribute).
+        required: Vec<String>,
+    },
+    /// The provider's discovery document or signing keys could not be fetched.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+}
+
+/// What is wrong with an access token (RFC 9068 §4 and RFC 7519 §7.2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidToken {
+    /// Not a JWS compact serialization with a JSON header and payload.
+    #[error("not a signed JWT ({0})")]
+    Malformed(String),
+    /// The `alg` is not one we accept: `none`, HMAC (a public key is no secret), or an
+    /// algorithm outside the allow-list.
+    #[error("the algorithm `{0}` is not accepted (ES384, ES256, RS256 or PS256)")]
+    AlgorithmNotAllowed(String),
+    /// The `typ` header is not `at+jwt` (an ID token or another JWT).
+    #[error("the `typ` header is {}, not `at+jwt` (RFC 9068): send an access token, not an ID token", .0.as_deref().map_or("missing".to_owned(), |t| format!("`{t}`")))]
+    NotAnAccessToken(Option<String>),
+    /// The header lists critical extensions we do not understand (RFC 7515 §4.1.11).
+    #[error("the header has critical extensions (`crit`) this verifier does not understand")]
+    CriticalHeader,
+    /// The `kid` names no key of the provider's JWKS, even after fetching it again.
+    #[error("signed by a key not in the provider's JWKS")]
+    UnknownKey,
+    /// The key named by `kid` does not fit the algorithm.
+    #[error("the key `{0}` cannot verify `{1}` signatures")]
+    KeyMismatch(String, String),
+    /// The signature does not verify.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// `iss` is not the provider's issuer.
+    #[error("issued by another issuer")]
+    WrongIssuer,
+    /// `aud` does not name this API.
+    #[error("issued for another audience (expected `{0}`)")]
+    WrongAudience(String),
+    /// An organization-scoped token for another organization.
+    #[error("issued for another organization (expected `{0}`)")]
+    WrongOrganization(String),
+    /// `exp` has passed (beyond the leeway).
+    #[error("expired")]
+    Expired,
+    /// `nbf` has not come yet (beyond the leeway).
+    #[error("not valid yet (nbf is in the future)")]
+    NotYetValid,
+    /// A claim RFC 9068 requires is missing or malformed.
+    #[error("the claim `{0}` is missing or malformed")]
+    Claim(String),
+}
+
+impl BearerError {
+    /// The RFC 6750 `error` code of this refusal, if it is the token's fault.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(_) => Some("invalid_token"),
+            Self::InsufficientScope { .. } => Some("insufficient_scope"),
+            Self::Provider(_) => None,
+        }
+    }
+}
