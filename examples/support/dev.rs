@@ -105,6 +105,30 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
     })
 }
 
+impl Dev {
+    /// Serves `app` at the configured address and says where to go.
+    pub async fn serve(&self, app: axum::Router, logto: &logto::Logto) -> Result<(), String> {
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e} (set PORT to another port)", self.addr))?;
+        println!("Open http://{} and click Sign In", self.addr);
+        println!(
+            "Redirect URI: {}  Post sign-out redirect URI: {}",
+            logto.callback_url(),
+            logto.post_sign_out_redirect_uri()
+        );
+        axum::serve(listener, app).await.map_err(|e| e.to_string())
+    }
+}
+
+/// Ends the example with one clear line when it could not start.
+pub fn exit_on_error(result: Result<(), String>) {
+    if let Err(error) = result {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
 fn random_secret() -> String {
     use rand::{Rng, distributions::Alphanumeric};
     rand::thread_rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect()

@@ -8,7 +8,7 @@ use crate::{
     claims::{ClaimError, Claims},
     error::ProviderError,
     logto::{Inner, Logto},
-    oidc,
+    oidc, persist,
     session::{CachedUserinfo, RequestSession, SessionData},
     tokens::{self, AccessToken, CatchUp, TokenError, TokenRequest},
 };
@@ -38,6 +38,9 @@ pub enum ContextError {
     /// The session holds no access token to call userinfo with.
     #[error("the session holds no access token for the userinfo endpoint: sign in again")]
     NoAccessToken,
+    /// The session store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// A token could not be had.
     #[error(transparent)]
     Token(TokenError),
@@ -61,6 +64,7 @@ impl Live {
 /// The session of the request, if it is live: an unexpired ID token, or an expired one
 /// that the refresh token renews. A stored ID token alone is not enough.
 pub(crate) async fn live_session(inner: &Inner, handle: &SessionHandle) -> Result<Option<Live>, ContextError> {
+    persist::ensure_loaded(inner, handle).await?;
     let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
         return Ok(None);
     };
@@ -81,7 +85,7 @@ pub(crate) async fn live_session(inner: &Inner, handle: &SessionHandle) -> Resul
         return Ok(Some(live));
     }
     let sub = live.sub();
-    match inner.refresh.refresh(inner, &mut live.data, None, &sub).await {
+    match persist::refresh(inner, handle, &mut live.data, None, &sub).await {
         Ok(_) => {}
         Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
             handle.lock().set_session(None);
@@ -111,7 +115,7 @@ pub(crate) async fn userinfo(
     let access_token = match live.data.access_token.as_ref().filter(|t| t.is_fresh(now)) {
         Some(token) => token.token.clone(),
         None => {
-            let refreshed = inner.refresh.refresh(inner, &mut live.data, None, &sub).await;
+            let refreshed = persist::refresh(inner, handle, &mut live.data, None, &sub).await;
             handle.lock().set_session(Some(live.data.clone()));
             match refreshed {
                 Ok(token) => token.token,
@@ -145,6 +149,7 @@ pub(crate) async fn access_token(
         Ok(None) => return Err(TokenError::SignedOut),
         Err(ContextError::Provider(error)) => return Err(TokenError::Provider(error)),
         Err(ContextError::Token(error)) => return Err(error),
+        Err(ContextError::Store(error)) => return Err(TokenError::Store(error)),
         Err(_) => return Err(TokenError::SignedOut),
     };
     let key = request.key();
@@ -155,7 +160,7 @@ pub(crate) async fn access_token(
         None => {
             let before = live.data.clone();
             let sub = live.sub();
-            let refreshed = inner.refresh.refresh(inner, &mut live.data, Some(request), &sub).await;
+            let refreshed = persist::refresh(inner, handle, &mut live.data, Some(request), &sub).await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
                     handle.lock().set_session(None);

@@ -16,7 +16,9 @@ mod guard;
 mod logto;
 mod oidc;
 mod session;
+mod persist;
 mod settings;
+pub mod store;
 mod tokens;
 
 pub use crate::axum::{
@@ -36,6 +38,11 @@ pub use logto::Logto;
 pub use oidc::SignInOptions;
 pub use settings::LogtoBuilder;
 pub use tokens::{AccessToken, TokenError, TokenRequest};
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{MemoryStore, SessionStore, StoreError};
 
 /// Items the macros' generated code names; not a public API.
 #[doc(hidden)]

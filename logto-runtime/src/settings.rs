@@ -10,6 +10,7 @@ use crate::{
     config::{Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
     oidc::SignInOptions,
+    store::SessionStore,
     session::codec::CookieKeys,
 };
 
@@ -59,6 +60,8 @@ pub struct LogtoBuilder {
     resources: Vec<String>,
     prompt: String,
     sign_in_options: SignInOptions,
+    store: Option<Arc<dyn SessionStore>>,
+    store_timeout: Duration,
     clock: Arc<dyn Clock>,
 }
 
@@ -102,6 +105,8 @@ impl LogtoBuilder {
             resources: C::RESOURCES.iter().map(|r| (*r).to_owned()).collect(),
             prompt: C::PROMPT.to_owned(),
             sign_in_options: SignInOptions::default(),
+            store: None,
+            store_timeout: Duration::from_secs(2),
             clock: Arc::new(SystemClock),
         }
     }
@@ -225,6 +230,31 @@ impl LogtoBuilder {
         self
     }
 
+    /// Keeps sessions in `store` instead of the cookie, which then carries only an
+    /// encrypted session id: one line switches an app to Redis or PostgreSQL.
+    ///
+    /// ```
+    /// # struct Auth;
+    /// # impl logto_runtime::Config for Auth {
+    /// #     const SCOPES: &'static [&'static str] = &[];
+    /// #     const RESOURCES: &'static [&'static str] = &[];
+    /// # }
+    /// let builder = logto_runtime::Logto::builder::<Auth>()
+    ///     .session_store(logto_runtime::MemoryStore::new(10_000));
+    /// # let _ = builder;
+    /// ```
+    pub fn session_store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// How long a call to the session store may take before the request answers 503
+    /// (default 2 s).
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout;
+        self
+    }
+
     /// The clock tokens and sessions are judged by (tests inject their own).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -288,6 +318,8 @@ impl LogtoBuilder {
             resources: final_resources(&self.scopes, &self.resources),
             prompt: self.prompt,
             sign_in_options: self.sign_in_options,
+            store: self.store,
+            store_timeout: self.store_timeout,
             issuer,
             endpoint,
             app_id,
@@ -325,6 +357,8 @@ pub(crate) struct Settings {
     pub resources: Vec<String>,
     pub prompt: String,
     pub sign_in_options: SignInOptions,
+    pub store: Option<Arc<dyn SessionStore>>,
+    pub store_timeout: Duration,
     pub http_timeout: Duration,
     pub discovery_ttl: Duration,
     pub token_leeway: Duration,

@@ -7,5 +7,6 @@ mod callback_errors;
 mod provider_failures;
 mod session_cookies;
 mod sign_in_flow;
+mod stores;
 mod support;
 mod tokens;

@@ -6,11 +6,12 @@ use std::{
     task::{Context, Poll},
 };
 
-use http::{HeaderValue, Request, Response, header};
+use axum::response::Response;
+use http::{HeaderValue, Request, header};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Logto, context::SessionHandle, session::RequestSession, tokens::CatchUp};
+use crate::{Logto, context::SessionHandle, persist, session::RequestSession, tokens::CatchUp};
 
 /// What the layer leaves in a request's extensions for the extractors.
 #[derive(Clone)]
@@ -52,13 +53,13 @@ pub struct LogtoService<S> {
     logto: Logto,
 }
 
-impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for LogtoService<S>
+impl<S, ReqBody> Service<Request<ReqBody>> for LogtoService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S: Service<Request<ReqBody>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
     ReqBody: Send + 'static,
 {
-    type Response = Response<ResBody>;
+    type Response = Response;
     type Error = S::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
@@ -78,6 +79,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
+            if let Err(error) = persist::save_pending(&logto.inner, &handle).await {
+                // The handler's answer stands on a session that was not saved: say so.
+                response = super::rejection::store_unavailable(&error);
+            }
             let cookies = {
                 let mut session = handle.lock();
                 let inner = &logto.inner;

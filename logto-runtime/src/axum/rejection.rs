@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::{
     context::ContextError,
     error::{OAuthErrorCode, ProviderError},
+    store::StoreError,
     tokens::TokenError,
 };
 
@@ -63,6 +64,7 @@ impl IntoResponse for AuthRejection {
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &self.to_string())
             }
             Self::Context(ContextError::Token(error)) => token_error_response(error),
+            Self::Context(ContextError::Store(error)) => store_unavailable(error),
             Self::Context(ContextError::Provider(error)) => {
                 tracing::warn!(%error, "the provider failed");
                 json_error(provider_status(error), "provider_error", &error.to_string())
@@ -75,8 +77,15 @@ impl IntoResponse for AuthRejection {
     }
 }
 
+/// 503: the session store is down or slow; the session itself is intact.
+pub(crate) fn store_unavailable(error: &StoreError) -> Response {
+    tracing::error!(%error, "the session store failed");
+    json_error(StatusCode::SERVICE_UNAVAILABLE, "session_store_unavailable", &error.to_string())
+}
+
 fn token_error_response(error: &TokenError) -> Response {
     match error {
+        TokenError::Store(error) => store_unavailable(error),
         TokenError::SignedOut => json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
         TokenError::NoRefreshToken | TokenError::SessionEnded => {
             json_error(StatusCode::UNAUTHORIZED, "unauthorized", &error.to_string())

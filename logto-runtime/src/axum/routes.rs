@@ -18,6 +18,7 @@ use crate::{
     Logto,
     error::{CallbackError, ProviderError},
     oidc::{self, CallbackParams, SignInOptions},
+    persist,
 };
 
 impl Logto {
@@ -95,7 +96,10 @@ async fn callback(request: Request) -> Response {
     let take = |state: &str| handle.lock().transactions(&inner.settings).take(state, now);
     match oidc::callback::finish(inner, params, take).await {
         Ok((session, redirect)) => {
-            handle.lock().set_session(Some(session));
+            let mut cookies = handle.lock();
+            cookies.set_session(Some(session));
+            cookies.renew_id();
+            drop(cookies);
             Redirect::to(&redirect).into_response()
         }
         Err(error) => {
@@ -135,6 +139,9 @@ async fn sign_out(request: Request) -> Response {
             "the sign-out request came from another site",
             logto.sign_in_path(),
         );
+    }
+    if let Err(error) = persist::ensure_loaded(inner, &handle).await {
+        return super::rejection::store_unavailable(&error);
     }
     let session = handle.lock().session(&inner.settings).cloned();
     handle.lock().set_session(None);

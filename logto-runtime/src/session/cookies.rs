@@ -2,7 +2,7 @@
 //! back as `Set-Cookie` only when something changed.
 
 use http::{HeaderMap, header::COOKIE};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{SessionData, Transactions, chunks, data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS}};
 use crate::settings::Settings;
@@ -19,6 +19,13 @@ enum Slot<T> {
     },
 }
 
+/// What the session cookie holds when sessions live in a store.
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionId {
+    #[serde(rename = "s")]
+    id: String,
+}
+
 /// The session and sign-in cookies of one request.
 #[derive(Debug)]
 pub(crate) struct RequestSession {
@@ -26,6 +33,13 @@ pub(crate) struct RequestSession {
     cookies: Vec<(String, String)>,
     session: Slot<Option<SessionData>>,
     transactions: Slot<Transactions>,
+    /// With a store, the session cookie holds only the session's id.
+    store_mode: bool,
+    id: Slot<Option<String>>,
+    /// The stored version the session was read at (for compare-and-set).
+    version: Option<u64>,
+    /// A new session id is due (sign-in), so a session id never outlives a sign-in.
+    renew: bool,
 }
 
 fn transactions_name(settings: &Settings) -> String {
@@ -51,7 +65,71 @@ impl RequestSession {
             cookies,
             session: Slot::Unread,
             transactions: Slot::Unread,
+            store_mode: settings.store.is_some(),
+            id: Slot::Unread,
+            version: None,
+            renew: false,
         }
+    }
+
+    /// The session id the cookie carries (store mode).
+    pub fn store_id(&mut self, settings: &Settings) -> Option<String> {
+        if let Slot::Unread = self.id {
+            let (value, stale) = self.read::<SessionId>(&settings.cookie_name, settings);
+            self.id = Slot::Read { value: value.map(|v| v.id), stale, changed: false };
+        }
+        match &self.id {
+            Slot::Read { value, .. } => value.clone(),
+            Slot::Unread => None,
+        }
+    }
+
+    /// Whether the session still has to be read from the store.
+    pub fn needs_load(&self) -> bool {
+        self.store_mode && matches!(self.session, Slot::Unread)
+    }
+
+    /// The session as read from the store (`None`: the id names no live session, and
+    /// the cookie goes).
+    pub fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
+        if value.is_none() {
+            if let Slot::Read { stale, value: Some(_), .. } = &mut self.id {
+                *stale = true;
+            }
+        }
+        self.version = version;
+        self.session = Slot::Read { value, stale: false, changed: false };
+    }
+
+    pub fn version(&self) -> Option<u64> {
+        self.version
+    }
+
+    /// Gives the session a new id when it is next saved (at sign-in).
+    pub fn renew_id(&mut self) {
+        self.renew = true;
+    }
+
+    /// What has to be saved: `Some(None)` deletes, `Some(Some(_))` saves, with whether
+    /// a new id is due.
+    pub fn pending(&self) -> Option<(Option<SessionData>, bool)> {
+        match &self.session {
+            Slot::Read { value, changed: true, .. } => Some((value.clone(), self.renew)),
+            _ => None,
+        }
+    }
+
+    /// Records a save (or delete, with `data` `None`) under `id` at `version`.
+    pub fn saved(&mut self, data: Option<SessionData>, id: Option<String>, version: Option<u64>) {
+        let id_changed = match &self.id {
+            Slot::Read { value, .. } => *value != id,
+            Slot::Unread => true,
+        };
+        let id_stale = matches!(self.id, Slot::Read { stale: true, .. });
+        self.id = Slot::Read { value: id, stale: id_stale, changed: id_changed };
+        self.session = Slot::Read { value: data, stale: false, changed: false };
+        self.version = version;
+        self.renew = false;
     }
 
     fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
@@ -68,9 +146,10 @@ impl RequestSession {
         (value, stale)
     }
 
-    /// The session, if the request carries a valid, unexpired one.
+    /// The session, if the request carries a valid, unexpired one. With a store, the
+    /// session must have been loaded first (see `needs_load`).
     pub fn session(&mut self, settings: &Settings) -> Option<&SessionData> {
-        if let Slot::Unread = self.session {
+        if let (Slot::Unread, false) = (&self.session, self.store_mode) {
             let (value, mut stale) = self.read::<SessionData>(&settings.cookie_name, settings);
             let now = settings.clock.unix_seconds();
             let value = value.filter(|s| {
@@ -122,7 +201,19 @@ impl RequestSession {
     /// The `Set-Cookie` values that bring the browser up to date.
     pub fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
         let mut headers = Vec::new();
-        self.write(&self.session, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+        if self.store_mode {
+            let id = match &self.id {
+                Slot::Read { value, stale, changed } => Slot::Read {
+                    value: value.as_ref().map(|id| SessionId { id: id.clone() }),
+                    stale: *stale,
+                    changed: *changed,
+                },
+                Slot::Unread => Slot::Unread,
+            };
+            self.write(&id, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+        } else {
+            self.write(&self.session, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+        }
         let tx_name = transactions_name(settings);
         let transactions = match &self.transactions {
             // An empty list is no cookie at all.

@@ -10,3 +10,12 @@ pub(crate) mod data;
 
 pub(crate) use cookies::RequestSession;
 pub(crate) use data::{CachedUserinfo, SessionData, StoredToken, Transaction, Transactions};
+
+/// A random identifier: 256 bits from the OS, base64url.
+pub(crate) fn random_id() -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -189,6 +189,9 @@ pub enum TokenError {
     /// The provider failed or refused.
     #[error(transparent)]
     Provider(ProviderError),
+    /// The session store failed.
+    #[error(transparent)]
+    Store(crate::store::StoreError),
 }
 
 impl TokenError {

@@ -1,0 +1,33 @@
+//! The quickstart with its sessions in Redis: the cookie carries only an encrypted
+//! session id, so any number of instances behind a load balancer share sessions (and
+//! refresh a session's tokens one instance at a time).
+//!
+//! ```sh
+//! REDIS_URL=redis://127.0.0.1:6379 cargo run --example redis_session
+//! PORT=3001 cargo run --example redis_session   # a second instance
+//! ```
+
+#[path = "support/app.rs"]
+mod app;
+#[path = "support/dev.rs"]
+mod dev;
+
+#[tokio::main]
+async fn main() {
+    dev::exit_on_error(run().await);
+}
+
+async fn run() -> Result<(), String> {
+    let dev = dev::prepare("redis-session").await?;
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = std::env::var("REDIS_PREFIX").unwrap_or_else(|_| "logto:".into());
+    let store = logto::RedisStore::connect(&url, prefix)
+        .await
+        .map_err(|e| format!("REDIS_URL: {e} (start Redis, or point REDIS_URL at it)"))?;
+    let logto = dev
+        .builder::<app::Auth>()
+        .session_store(store)
+        .build()
+        .map_err(|e| e.to_string())?;
+    dev.serve(app::router(&logto), &logto).await
+}

@@ -1,0 +1,300 @@
+//! Sessions in an external store: loading on first use, saving with compare-and-set
+//! (merging with what another request saved meanwhile, so newer tokens are never
+//! replaced by older ones), and the store lock that makes one instance at a time
+//! refresh a session's tokens.
+
+use std::time::Duration;
+
+use crate::{
+    context::SessionHandle,
+    logto::Inner,
+    session::{SessionData, StoredToken, random_id},
+    store::{Expect, LockToken, SessionStore, StoreError, bounded},
+    tokens::{TokenError, TokenRequest},
+};
+
+/// How long one instance may hold a session's refresh lock: longer than a refresh
+/// takes (bounded by the HTTP timeout), short enough that a crashed holder frees it.
+const LOCK_TTL: Duration = Duration::from_secs(10);
+/// How often a waiter asks for the lock again.
+const LOCK_POLL: Duration = Duration::from_millis(20);
+
+fn sealed_name(id: &str) -> String {
+    format!("logto-session:{id}")
+}
+
+fn seal(inner: &Inner, id: &str, data: &SessionData) -> Vec<u8> {
+    let plain = serde_json::to_vec(data).unwrap_or_default();
+    inner.settings.keys.seal(&sealed_name(id), &plain).into_bytes()
+}
+
+fn open(inner: &Inner, id: &str, bytes: &[u8]) -> Option<SessionData> {
+    let sealed = std::str::from_utf8(bytes).ok()?;
+    let plain = inner.settings.keys.open(&sealed_name(id), sealed)?;
+    let data: SessionData = serde_json::from_slice(&plain).ok()?;
+    (data.expires_at > inner.settings.clock.unix_seconds()).then_some(data)
+}
+
+fn ttl(inner: &Inner, data: &SessionData) -> Duration {
+    let left = data.expires_at - inner.settings.clock.unix_seconds();
+    Duration::from_secs(left.max(1) as u64)
+}
+
+/// Reads the request's session from the store, once; a no-op with cookie sessions.
+pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
+    let Some(store) = &inner.settings.store else {
+        return Ok(());
+    };
+    let id = {
+        let mut session = handle.lock();
+        if !session.needs_load() {
+            return Ok(());
+        }
+        session.store_id(&inner.settings)
+    };
+    let Some(id) = id else {
+        handle.lock().set_loaded(None, None);
+        return Ok(());
+    };
+    let record = bounded(inner.settings.store_timeout, store.load(&id)).await?;
+    let (data, version) = match record {
+        Some(record) => (open(inner, &id, &record.data), Some(record.version)),
+        None => (None, None),
+    };
+    let mut session = handle.lock();
+    // Another extractor of the same request may have loaded it meanwhile.
+    if session.needs_load() {
+        let version = data.as_ref().and(version);
+        session.set_loaded(data, version);
+    }
+    Ok(())
+}
+
+/// What `ours` becomes when `stored` was saved meanwhile: the stored refresh and ID
+/// tokens (in store mode they change only under the refresh lock and are saved at
+/// once, so the stored ones are the newest), and for every other token the fresher.
+pub(crate) fn merge(ours: SessionData, mut stored: SessionData) -> SessionData {
+    for (key, token) in ours.tokens {
+        match stored.tokens.get(&key) {
+            Some(existing) if existing.refresh_at >= token.refresh_at => {}
+            _ => {
+                stored.tokens.insert(key, token);
+            }
+        }
+    }
+    if let Some(token) = ours.access_token {
+        if stored.access_token.as_ref().is_none_or(|t| t.refresh_at < token.refresh_at) {
+            stored.access_token = Some(token);
+        }
+    }
+    if let Some(userinfo) = ours.userinfo {
+        if stored.userinfo.as_ref().is_none_or(|u| u.expires_at < userinfo.expires_at) {
+            stored.userinfo = Some(userinfo);
+        }
+    }
+    stored
+}
+
+/// Saves `data` over version `version` of `id`, merging with whatever was saved
+/// meanwhile. `None` when the session was deleted meanwhile (signed out elsewhere).
+async fn save_merged(
+    inner: &Inner,
+    store: &dyn SessionStore,
+    id: &str,
+    mut data: SessionData,
+    mut version: u64,
+) -> Result<Option<(SessionData, u64)>, StoreError> {
+    let timeout = inner.settings.store_timeout;
+    for _ in 0..8 {
+        let sealed = seal(inner, id, &data);
+        if let Some(saved) = bounded(timeout, store.save(id, &sealed, ttl(inner, &data), Expect::Version(version))).await? {
+            return Ok(Some((data, saved)));
+        }
+        let Some(record) = bounded(timeout, store.load(id)).await? else {
+            return Ok(None);
+        };
+        let Some(stored) = open(inner, id, &record.data) else {
+            return Ok(None);
+        };
+        data = merge(data, stored);
+        version = record.version;
+    }
+    Err(StoreError::Unavailable("concurrent saves of one session kept conflicting".into()))
+}
+
+/// Writes what the request changed to the store; the layer calls it before the
+/// cookies are written.
+pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
+    let Some(store) = inner.settings.store.as_deref() else {
+        return Ok(());
+    };
+    let timeout = inner.settings.store_timeout;
+    let (pending, renew, id, version) = {
+        let mut session = handle.lock();
+        let Some((pending, renew)) = session.pending() else {
+            return Ok(());
+        };
+        (pending, renew, session.store_id(&inner.settings), session.version())
+    };
+    let Some(data) = pending else {
+        if let Some(id) = &id {
+            bounded(timeout, store.delete(id)).await?;
+        }
+        handle.lock().saved(None, None, None);
+        return Ok(());
+    };
+    match (id, version) {
+        (Some(id), Some(version)) if !renew => match save_merged(inner, store, &id, data, version).await? {
+            Some((data, version)) => handle.lock().saved(Some(data), Some(id), Some(version)),
+            None => handle.lock().saved(None, None, None),
+        },
+        (old, _) => {
+            // A new id at every sign-in: an id known before it is worth nothing after.
+            let new_id = random_id();
+            let sealed = seal(inner, &new_id, &data);
+            let version = bounded(timeout, store.save(&new_id, &sealed, ttl(inner, &data), Expect::Absent))
+                .await?
+                .ok_or_else(|| StoreError::Unavailable("a fresh session id was taken".into()))?;
+            if let Some(old) = old {
+                bounded(timeout, store.delete(&old)).await?;
+            }
+            handle.lock().saved(Some(data), Some(new_id), Some(version));
+        }
+    }
+    Ok(())
+}
+
+async fn acquire(inner: &Inner, store: &dyn SessionStore, key: &str) -> Result<LockToken, StoreError> {
+    let timeout = inner.settings.store_timeout;
+    let deadline = tokio::time::Instant::now() + LOCK_TTL + inner.settings.http_timeout;
+    loop {
+        if let Some(token) = bounded(timeout, store.try_lock(key, LOCK_TTL)).await? {
+            return Ok(token);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(StoreError::Timeout(LOCK_TTL));
+        }
+        tokio::time::sleep(LOCK_POLL).await;
+    }
+}
+
+/// The token `request` needs, if `data` already holds a usable one (`None` request:
+/// the ID token and the userinfo token). A forced request takes only a token other
+/// than the one it had.
+fn usable(inner: &Inner, data: &SessionData, before: &SessionData, request: Option<&TokenRequest>) -> Option<StoredToken> {
+    let now = inner.settings.clock.unix_seconds();
+    match request {
+        Some(request) => {
+            let key = request.key();
+            let token = data.tokens.get(&key).filter(|t| t.is_fresh(now))?;
+            let changed = before.tokens.get(&key) != Some(token);
+            (!request.is_forced() || changed).then(|| token.clone())
+        }
+        None => (data.id_expires_at > now)
+            .then(|| data.access_token.clone().filter(|t| t.is_fresh(now)))
+            .flatten(),
+    }
+}
+
+/// Refreshes the token of `request` into `data`: in-process single flight, and with a
+/// store, under the session's store lock, reading the session again once the lock is
+/// held so a waiter uses the tokens the holder got instead of refreshing again.
+pub(crate) async fn refresh(
+    inner: &Inner,
+    handle: &SessionHandle,
+    data: &mut SessionData,
+    request: Option<&TokenRequest>,
+    sub: &str,
+) -> Result<StoredToken, TokenError> {
+    let Some(store) = inner.settings.store.as_deref() else {
+        return inner.refresh.refresh(inner, data, request, sub).await;
+    };
+    let id = handle.lock().store_id(&inner.settings);
+    let Some(id) = id else {
+        return inner.refresh.refresh(inner, data, request, sub).await;
+    };
+    let key = format!("refresh:{id}");
+    let lock = acquire(inner, store, &key).await.map_err(TokenError::Store)?;
+    let result = refresh_locked(inner, handle, store, &id, data, request, sub).await;
+    if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
+        // The lock expires by itself.
+        tracing::warn!(%error, "releasing a session's refresh lock failed");
+    }
+    result
+}
+
+async fn refresh_locked(
+    inner: &Inner,
+    handle: &SessionHandle,
+    store: &dyn SessionStore,
+    id: &str,
+    data: &mut SessionData,
+    request: Option<&TokenRequest>,
+    sub: &str,
+) -> Result<StoredToken, TokenError> {
+    let timeout = inner.settings.store_timeout;
+    let before = data.clone();
+    let record = bounded(timeout, store.load(id)).await.map_err(TokenError::Store)?;
+    let Some((stored, mut version)) = record.and_then(|r| Some((open(inner, id, &r.data)?, r.version))) else {
+        // Signed out meanwhile.
+        return Err(TokenError::SessionEnded);
+    };
+    *data = merge(data.clone(), stored);
+    if let Some(token) = usable(inner, data, &before, request) {
+        handle.lock().saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+        return Ok(token);
+    }
+    let token = inner.refresh.refresh(inner, data, request, sub).await?;
+    match save_merged(inner, store, id, data.clone(), version).await.map_err(TokenError::Store)? {
+        Some((saved, saved_version)) => {
+            *data = saved;
+            version = saved_version;
+        }
+        None => return Err(TokenError::SessionEnded),
+    }
+    handle.lock().saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::CachedUserinfo;
+
+    fn token(value: &str, refresh_at: i64) -> StoredToken {
+        StoredToken {
+            token: value.into(),
+            scope: None,
+            expires_at: refresh_at + 60,
+            refresh_at,
+        }
+    }
+
+    fn session(refresh_token: &str) -> SessionData {
+        SessionData {
+            id_token: format!("id-{refresh_token}"),
+            refresh_token: Some(refresh_token.into()),
+            access_token: None,
+            tokens: Default::default(),
+            userinfo: None,
+            id_expires_at: 100,
+            expires_at: 1000,
+        }
+    }
+
+    #[test]
+    fn merge_keeps_the_stored_refresh_token_and_the_fresher_of_each_token() {
+        let mut ours = session("old");
+        ours.tokens.insert("a#".into(), token("ours-a", 50));
+        ours.tokens.insert("b#".into(), token("ours-b", 10));
+        ours.userinfo = Some(CachedUserinfo { claims: Default::default(), expires_at: 90 });
+        let mut stored = session("new");
+        stored.tokens.insert("b#".into(), token("stored-b", 40));
+        let merged = merge(ours, stored);
+        assert_eq!(merged.refresh_token.as_deref(), Some("new"));
+        assert_eq!(merged.id_token, "id-new");
+        assert_eq!(merged.tokens["a#"].token, "ours-a");
+        assert_eq!(merged.tokens["b#"].token, "stored-b");
+        assert_eq!(merged.userinfo.map(|u| u.expires_at), Some(90));
+    }
+}

@@ -1,0 +1,117 @@
+//! External session storage: the cookie carries only an encrypted random session id,
+//! the session lives in a store shared by every instance of the app.
+//!
+//! The store sees sealed bytes only (AES-256-GCM under the cookie secret), holds a
+//! version per session for compare-and-set, and short locks with an expiry so one
+//! instance at a time refreshes a session's tokens.
+
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
+
+/// What the store methods return.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A stored session: sealed bytes and the version compare-and-set works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The sealed session.
+    pub data: Vec<u8>,
+    /// Increases with every save.
+    pub version: u64,
+}
+
+/// The precondition of a save.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A new session: no live record may exist under the id.
+    Absent,
+    /// An update: the live record must still have this version.
+    Version(u64),
+}
+
+/// Proof of holding a lock, for releasing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockToken(pub String);
+
+impl LockToken {
+    /// A random token, unguessable by other holders.
+    pub fn random() -> Self {
+        Self(crate::session::random_id())
+    }
+}
+
+/// Why the store could not answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The store refused or dropped the connection.
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+    /// The store did not answer in time.
+    #[error("the session store did not answer within {0:?}")]
+    Timeout(Duration),
+}
+
+/// A place to keep sessions. Implement it for any database; the runtime seals what it
+/// stores, so an implementation sees opaque bytes.
+///
+/// Every method must be bounded in time by the implementation or the runtime's timeout
+/// (set with [`LogtoBuilder::store_timeout`](crate::LogtoBuilder::store_timeout)).
+pub trait SessionStore: Send + Sync + 'static {
+    /// The live record of `id`, if any (an expired one is `None`).
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>>;
+
+    /// Saves `data` under `id` for `ttl` if `expect` holds; returns the new version, or
+    /// `None` when the precondition failed.
+    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>>;
+
+    /// Deletes `id`.
+    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Takes the lock `key` for at most `ttl` if nobody holds it.
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>>;
+
+    /// Releases the lock `key` if `token` still holds it.
+    fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()>;
+}
+
+/// Bounds a store call by `timeout`.
+pub(crate) async fn bounded<T>(timeout: Duration, call: StoreFuture<'_, T>) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, call).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Timeout(timeout)),
+    }
+}
+
+/// A shared store: one store behind several clients (or kept by the app to inspect).
+impl<T: SessionStore + ?Sized> SessionStore for std::sync::Arc<T> {
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>> {
+        (**self).load(id)
+    }
+
+    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>> {
+        (**self).save(id, data, ttl, expect)
+    }
+
+    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        (**self).delete(id)
+    }
+
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
+        (**self).try_lock(key, ttl)
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+        (**self).unlock(key, token)
+    }
+}
