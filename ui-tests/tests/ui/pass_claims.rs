@@ -2,7 +2,9 @@
 use std::collections::HashMap;
 
 use logto::Claims;
-use logto::claims::{Address, Identity, OrganizationData, OrganizationRole, SsoIdentity, UnixMillis};
+use logto::claims::{
+    Address, Identity, OrganizationData, OrganizationRole, SsoIdentity, UnixMillis,
+};
 use serde_json::{Map, Value, json};
 
 #[derive(Claims, Debug)]
@@ -103,9 +105,17 @@ fn main() {
     assert_eq!(user.updated_at, Some(1_700_000_000_456));
     assert_eq!(user.email_verified, Some(true));
     assert_eq!(user.phone_number, None);
-    assert_eq!(user.address.and_then(|a| a.locality).as_deref(), Some("London"));
+    assert_eq!(
+        user.address.and_then(|a| a.locality).as_deref(),
+        Some("London")
+    );
     assert_eq!(user.custom_data, Some(json!({ "plan": "pro" })));
-    assert_eq!(user.identities.map(|i| i["github"].user_id.clone()).as_deref(), Some("42"));
+    assert_eq!(
+        user.identities
+            .map(|i| i["github"].user_id.clone())
+            .as_deref(),
+        Some("42")
+    );
     assert!(user.sso_identities.is_empty(), "absent list is empty");
     assert_eq!(user.roles, ["admin"]);
     assert_eq!(user.organization_data[0].name, "Acme");
@@ -114,16 +124,30 @@ fn main() {
 
     // Without userinfo, a userinfo-only claim is an error, not a panic.
     let missing = User::from_claims(&id_token, None).unwrap_err();
-    assert!(matches!(missing, logto::ClaimError::UserinfoRequired { claim: "custom_data" }));
+    assert!(matches!(
+        missing,
+        logto::ClaimError::UserinfoRequired {
+            claim: "custom_data"
+        }
+    ));
 
     // A malformed organization role is a typed error.
     let mut bad = id_token.clone();
     bad.insert("organization_roles".into(), json!(["no-colon"]));
     let malformed = User::from_claims(&bad, Some(&userinfo)).unwrap_err();
-    assert!(matches!(malformed, logto::ClaimError::Malformed { claim: "organization_roles", .. }));
+    assert!(matches!(
+        malformed,
+        logto::ClaimError::Malformed {
+            claim: "organization_roles",
+            ..
+        }
+    ));
 
     let light = Light::from_claims(&id_token, None).unwrap();
     assert_eq!(light.created_at, Some(1_700_000_000_123));
     let no_sub = Light::from_claims(&object(json!({})), None).err();
-    assert!(matches!(no_sub, Some(logto::ClaimError::Missing { claim: "sub" })));
+    assert!(matches!(
+        no_sub,
+        Some(logto::ClaimError::Missing { claim: "sub" })
+    ));
 }

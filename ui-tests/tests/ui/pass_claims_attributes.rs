@@ -1,6 +1,6 @@
 // `#[claim(rename)]`, custom claims, and the axum extractors the derive generates.
-use logto::Claims;
 use logto::__private::axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use logto::Claims;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 

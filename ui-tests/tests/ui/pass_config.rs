@@ -26,7 +26,12 @@ struct Defaults;
 fn main() {
     assert_eq!(
         Auth::SCOPES,
-        ["email", "urn:logto:scope:organizations", "read", "shopping:write"]
+        [
+            "email",
+            "urn:logto:scope:organizations",
+            "read",
+            "shopping:write"
+        ]
     );
     assert_eq!(
         Auth::RESOURCES,
