@@ -4,6 +4,7 @@
 //! One binary with modules keeps link time down.
 
 mod callback_errors;
+mod claims;
 mod provider_failures;
 mod session_cookies;
 mod sign_in_flow;

@@ -80,6 +80,15 @@ impl TestApp {
         client_extra: Value,
         configure: impl FnOnce(LogtoBuilder) -> LogtoBuilder,
     ) -> Self {
+        Self::start_configured::<TestAuth>(name, client_extra, configure).await
+    }
+
+    /// As [`start_with`](Self::start_with), with another compile-time config.
+    pub async fn start_configured<C: logto::Config>(
+        name: &str,
+        client_extra: Value,
+        configure: impl FnOnce(LogtoBuilder) -> LogtoBuilder,
+    ) -> Self {
         let idp = provider();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -89,7 +98,7 @@ impl TestApp {
             target.extend(extra.clone());
         }
         idp.register_client(registration).await;
-        let builder = Logto::builder::<TestAuth>()
+        let builder = Logto::builder::<C>()
             .endpoint(&idp.endpoint)
             .app_id(&client_id)
             .app_secret("test-secret")
