@@ -178,3 +178,91 @@ async fn discover(settings: &Settings, http: &HttpClient) -> Result<Provider, Pr
         fetched_at: Instant::now(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use axum::{Json, Router, routing::get};
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Config;
+
+    struct Auth;
+    impl Config for Auth {
+        const SCOPES: &'static [&'static str] = &[];
+        const RESOURCES: &'static [&'static str] = &[];
+    }
+
+    /// A fixture provider that counts discovery requests and answers slowly, so
+    /// concurrent first loads overlap.
+    async fn fixture() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (issuer, counter) = (format!("{base}/oidc"), hits.clone());
+        let discovery = move || {
+            let (issuer, counter) = (issuer.clone(), counter.clone());
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Json(json!({
+                    "issuer": issuer,
+                    "authorization_endpoint": format!("{issuer}/auth"),
+                    "token_endpoint": format!("{issuer}/token"),
+                    "jwks_uri": format!("{issuer}/jwks"),
+                    "response_types_supported": ["code"],
+                    "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["ES384", "HS256", "none"],
+                }))
+            }
+        };
+        let app = Router::new()
+            .route("/oidc/.well-known/openid-configuration", get(discovery))
+            .route("/oidc/jwks", get(|| async { Json(json!({"keys": []})) }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, hits)
+    }
+
+    fn settings(endpoint: &str) -> Settings {
+        crate::Logto::builder::<Auth>()
+            .endpoint(endpoint)
+            .app_id("app")
+            .app_secret("secret")
+            .base_url("http://127.0.0.1:1")
+            .cookie_secret("0123456789abcdef0123456789abcdef")
+            .validate()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn concurrent_first_loads_share_one_fetch_and_symmetric_algorithms_are_dropped() {
+        let (endpoint, hits) = fixture().await;
+        let settings = settings(&endpoint);
+        let http = HttpClient::new(Duration::from_secs(5));
+        let cache = ProviderCache::default();
+        let loads = futures_util::future::join_all((0..20).map(|_| cache.get(&settings, &http))).await;
+        assert!(loads.iter().all(Result::is_ok));
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        let provider = cache.get(&settings, &http).await.unwrap();
+        assert_eq!(provider.id_token_algs, [CoreJwsSigningAlgorithm::EcdsaP384Sha384]);
+        assert_eq!(hits.load(Ordering::SeqCst), 1, "cached");
+    }
+
+    #[tokio::test]
+    async fn the_cache_expires() {
+        let (endpoint, hits) = fixture().await;
+        let mut settings = settings(&endpoint);
+        settings.discovery_ttl = Duration::from_millis(1);
+        let http = HttpClient::new(Duration::from_secs(5));
+        let cache = ProviderCache::default();
+        cache.get(&settings, &http).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        cache.get(&settings, &http).await.unwrap();
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+    }
+}
