@@ -5,6 +5,7 @@
 
 mod callback_errors;
 mod claims;
+mod e2e;
 mod provider_failures;
 mod session_cookies;
 mod sign_in_flow;
