@@ -48,6 +48,22 @@ pub const USERINFO: Symbol = Symbol("userinfo");
 /// Every key of `#[claim(...)]`.
 pub const CLAIM_KEYS: &[Symbol] = &[RENAME, CUSTOM, SCOPE, USERINFO];
 
+/// `#[logto::protected(resource = "...")]`: the API resource the token is for.
+pub const RESOURCE: Symbol = Symbol("resource");
+/// `#[logto::protected(organization = "org_id")]`: the path parameter holding the
+/// organization id.
+pub const ORGANIZATION: Symbol = Symbol("organization");
+/// `#[logto::protected(config = Auth)]`: the config to check the guard against at
+/// compile time.
+pub const CONFIG: Symbol = Symbol("config");
+/// `#[logto::protected(bearer_only)]`: bearer tokens only, cookies ignored.
+pub const BEARER_ONLY: Symbol = Symbol("bearer_only");
+/// `#[logto::protected(redirect)]`: signed out, redirect to sign-in and back.
+pub const REDIRECT: Symbol = Symbol("redirect");
+/// Every key of `#[logto::protected(...)]` (`scope` is shared with `#[claim]`).
+pub const PROTECTED_KEYS: &[Symbol] =
+    &[SCOPE, RESOURCE, ORGANIZATION, CONFIG, BEARER_ONLY, REDIRECT];
+
 /// One argument of an attribute: `key = value` or a bare `key`.
 pub struct Arg {
     /// Which known key this is.

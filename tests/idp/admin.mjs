@@ -99,6 +99,10 @@ function setTamper(clientId, body) {
   if ('id_token_claims' in switches && (typeof switches.id_token_claims !== 'object' || !switches.id_token_claims)) {
     throw bad('id_token_claims must be an object');
   }
+  if ('access_token_claims' in switches
+    && (typeof switches.access_token_claims !== 'object' || !switches.access_token_claims)) {
+    throw bad('access_token_claims must be an object');
+  }
   const foreign = switches.id_token_sign_with_foreign_key;
   if (foreign !== undefined && ![true, false, 'same_kid', 'new_kid'].includes(foreign)) {
     throw bad('id_token_sign_with_foreign_key must be true, "same_kid" or "new_kid"');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { clientSettings } from './data.mjs';
 import { newSigningJwk, resign } from './keys.mjs';
 
-export const TAMPER_KEYS = ['id_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'stall_token_endpoint'];
+export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'stall_token_endpoint'];
 
 export function tamperOf(clientId) {
   return (clientId && clientSettings.get(clientId)?.tamper) || {};
@@ -32,6 +32,12 @@ export function tamperBeforeToken(clientId, res, stalled) {
 // Switches applied to a successful token response body (an object).
 export async function tamperTokenResponse(clientId, body) {
   const t = tamperOf(clientId);
+  // JWT access tokens (those for a resource or an organization) only: the opaque
+  // userinfo token has no claims to change.
+  if (t.access_token_claims && typeof t.access_token_claims === 'object'
+    && typeof body.access_token === 'string' && body.access_token.split('.').length === 3) {
+    body.access_token = await resign(body.access_token, { claims: t.access_token_claims });
+  }
   if (!body.id_token) return;
   if (t.id_token_claims && typeof t.id_token_claims === 'object') {
     body.id_token = await resign(body.id_token, { claims: t.id_token_claims });

@@ -4,6 +4,7 @@
 //! One binary with modules keeps link time down.
 
 mod callback_errors;
+mod guards;
 mod claims;
 mod e2e;
 mod provider_failures;

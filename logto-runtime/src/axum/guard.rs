@@ -258,7 +258,13 @@ async fn run<S: Send + Sync>(
                 }
                 (Some(resource), None) => Requirements::resource(resource),
                 (None, Some(org)) => Requirements::organization(org),
-                (None, None) => Requirements::any_of(verifier.resources()),
+                // The only configured resource, as for sessions; a guard without
+                // scopes also takes a token for any of several.
+                (None, None) => match only_resource(verifier.resources()) {
+                    Some(resource) => Requirements::resource(resource),
+                    None if rule.scopes.is_empty() => Requirements::any_of(verifier.resources()),
+                    None => return Err(no_default_resource()),
+                },
             }
             .scopes(rule.scopes);
             Ok(Some(verifier.verify(token, &requirements).await?))
@@ -291,19 +297,10 @@ async fn run<S: Send + Sync>(
             let resource = match rule.resource {
                 Some(resource) => Some(resource),
                 None if organization.is_some() => None,
-                None => {
-                    let mut resources = api_resources(&inner.settings.resources);
-                    match (resources.next(), resources.next()) {
-                        (Some(only), None) => Some(only.as_str()),
-                        _ => {
-                            return Err(GuardRejection::Misconfigured(
-                                "the guard names no resource and the config does not request exactly one: write \
-                                 `resource = \"...\"` on the guard"
-                                    .into(),
-                            ));
-                        }
-                    }
-                }
+                None => match only_resource(&inner.settings.resources) {
+                    Some(only) => Some(only),
+                    None => return Err(no_default_resource()),
+                },
             };
             let request = match (resource, organization) {
                 (Some(resource), Some(org)) => {
@@ -333,6 +330,23 @@ async fn run<S: Send + Sync>(
             }
         }
     }
+}
+
+/// The resource a guard that names none is about: the config's only API resource.
+fn only_resource(resources: &[String]) -> Option<&str> {
+    let mut resources = api_resources(resources);
+    match (resources.next(), resources.next()) {
+        (Some(only), None) => Some(only.as_str()),
+        _ => None,
+    }
+}
+
+fn no_default_resource() -> GuardRejection {
+    GuardRejection::Misconfigured(
+        "the guard names no resource and the config does not request exactly one: write \
+         `resource = \"...\"` on the guard"
+            .into(),
+    )
 }
 
 impl AuthRejection {

@@ -224,10 +224,15 @@ impl Verified {
                     .iter()
                     .find(|r| r.as_str() != ORGANIZATIONS_RESOURCE && has_audience(r))
                 else {
-                    let expected = if resources.is_empty() {
+                    let api: Vec<&str> = resources
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|r| *r != ORGANIZATIONS_RESOURCE)
+                        .collect();
+                    let expected = if api.is_empty() {
                         "none: this app configures no API resource".to_owned()
                     } else {
-                        resources.join(" or ")
+                        api.join(" or ")
                     };
                     return Err(InvalidToken::WrongAudience(expected).into());
                 };
