@@ -77,16 +77,15 @@ fn resolve_variant(path: &Path, errors: &mut Errors) -> Option<scopes::UserScope
         [.., parent, variant] if parent == "UserScope" => {
             let found = scopes::by_variant(variant);
             if found.is_none() {
-                let hint = suggest::did_you_mean(variant, variants())
-                    .map(|close| format!("did you mean `UserScope::{close}`? "))
-                    .unwrap_or_default();
-                errors.spanned(
-                    path.segments.last(),
-                    format!(
-                        "`UserScope` has no variant `{variant}`: {hint}expected {}",
-                        suggest::one_of(variants())
-                    ),
-                );
+                let expected = suggest::one_of(variants());
+                let fault = format!("`UserScope` has no variant `{variant}`");
+                let message = match suggest::did_you_mean(variant, variants()) {
+                    Some(close) => {
+                        format!("{fault}: did you mean `UserScope::{close}`? (expected {expected})")
+                    }
+                    None => format!("{fault}: expected {expected}"),
+                };
+                errors.spanned(path.segments.last(), message);
             }
             found
         }
