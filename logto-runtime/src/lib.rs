@@ -27,7 +27,8 @@ pub use crate::axum::{
 };
 pub use bearer::{BearerError, BearerVerifier, BearerVerifierBuilder};
 pub use claims::{
-    Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole, SsoIdentity,
+    Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole, OrganizationRoleError,
+    SsoIdentity,
     UnixMillis,
 };
 pub use clock::{Clock, SystemClock};
