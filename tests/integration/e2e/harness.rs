@@ -43,7 +43,7 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
-    "--window-size=1100,900",
+    "--window-size=1100,1200",
 ];
 
 /// What a step of a scenario returns: failures are messages, never panics, so the
