@@ -4,6 +4,11 @@
 ///
 /// Implemented by `#[logto::config(...)]` on a unit struct; secrets and deployment URLs
 /// are not part of it: they come from the environment or the builder.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Logto config",
+    label = "not a `#[logto::config]` type",
+    note = "put `#[logto::config(scopes = [...], resources = [...])]` on the struct `{Self}`, or name the type that has it"
+)]
 pub trait Config: Send + Sync + 'static {
     /// Scopes written in the attribute, in order, without the ones every sign-in
     /// requests (`openid`, `offline_access`, `profile`).

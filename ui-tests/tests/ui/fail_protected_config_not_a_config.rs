@@ -1,0 +1,8 @@
+pub struct Settings;
+
+#[logto::protected(config = Settings)]
+async fn orders() -> &'static str {
+    "orders"
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[logto::protected(scope = "read")]
+struct Orders;
+
+fn main() {}

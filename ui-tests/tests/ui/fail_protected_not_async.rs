@@ -1,0 +1,6 @@
+#[logto::protected]
+fn orders() -> &'static str {
+    "orders"
+}
+
+fn main() {}
