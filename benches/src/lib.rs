@@ -1,0 +1,225 @@
+//! Shared pieces of the benchmarks: an issuer with a key we hold (criterion), and an
+//! app with the same small JSON handler guarded three ways (wrk and callgrind).
+//!
+//! See `BENCHMARKS.md` at the root for the commands and the figures.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{Json, Router, extract::Query, routing::get};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use logto::{AccessToken, Context, Logto, TokenRequest};
+use p384::pkcs8::EncodePrivateKey;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The API resource of the quickstart and of the bundled provider.
+pub const RESOURCE: &str = "https://shopping.example.com/api";
+
+/// The app's compile-time config.
+#[logto::config(scopes = ["read", "write"], resources = ["https://shopping.example.com/api"])]
+pub struct Shop;
+
+/// The answer of every benchmarked handler, guarded or not.
+pub fn products() -> Json<Value> {
+    Json(json!({ "products": [{ "id": 1, "name": "Rust in Action" }] }))
+}
+
+async fn unguarded() -> Json<Value> {
+    products()
+}
+
+/// The session guard (a bearer token would be judged instead, if sent).
+#[logto::protected(config = Shop, scope = "read")]
+async fn session() -> Json<Value> {
+    products()
+}
+
+/// The API guard.
+#[logto::protected(config = Shop, scope = "read", bearer_only)]
+async fn bearer() -> Json<Value> {
+    products()
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    resource: String,
+}
+
+async fn token(ctx: Context, Query(query): Query<TokenQuery>) -> Result<String, logto::TokenError> {
+    let token: AccessToken = ctx.token(&TokenRequest::resource(query.resource)).await?;
+    Ok(token.as_str().to_owned())
+}
+
+/// `/unguarded`, `/session` and `/bearer` answer the same JSON; `/token` hands out the
+/// session's access token; the sign-in routes complete the app.
+pub fn app(logto: &Logto) -> Router {
+    Router::new()
+        .route("/unguarded", get(unguarded))
+        .route("/session", get(session))
+        .route("/bearer", get(bearer))
+        .route("/token", get(token))
+        .merge(logto.routes())
+        .layer(logto.layer())
+}
+
+/// What `guard_server` leaves for the other benchmark programs: how to rebuild the same
+/// client, and a signed-in session and its access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Setup {
+    pub endpoint: String,
+    pub app_id: String,
+    pub app_secret: String,
+    pub base_url: String,
+    pub cookie_secret: String,
+    /// The `Cookie` header of the signed-in session.
+    pub cookie: String,
+    /// The session's access token for [`RESOURCE`] (scope `read`).
+    pub token: String,
+}
+
+impl Setup {
+    /// Where `guard_server` writes it.
+    pub fn path() -> std::path::PathBuf {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join("target")
+            .join("bench-setup.json")
+    }
+
+    /// The client `guard_server` built.
+    pub fn logto(&self) -> Logto {
+        Logto::builder::<Shop>()
+            .endpoint(&self.endpoint)
+            .app_id(&self.app_id)
+            .app_secret(&self.app_secret)
+            .base_url(&self.base_url)
+            .cookie_secret(&self.cookie_secret)
+            .build()
+            .expect("the setup's settings are valid")
+    }
+}
+
+/// Signs `username` in at the app on `base` through the provider's login form, as a
+/// browser would; returns the app's `Cookie` header.
+pub async fn sign_in(base: &str, username: &str, password: &str) -> Result<String, String> {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut url = format!("{base}/sign-in");
+    let mut response = http.get(&url).send().await.map_err(|e| e.to_string())?;
+    let mut html = String::new();
+    for _ in 0..10 {
+        if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
+            let location = location.to_str().map_err(|e| e.to_string())?;
+            url = reqwest::Url::parse(&url)
+                .and_then(|u| u.join(location))
+                .map_err(|e| e.to_string())?
+                .to_string();
+            if url.starts_with(base) {
+                break;
+            }
+            response = http.get(&url).send().await.map_err(|e| e.to_string())?;
+        } else {
+            html = response.text().await.map_err(|e| e.to_string())?;
+            let action = html
+                .split("action=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .ok_or("no login form")?
+                .replace("&amp;", "&");
+            url = reqwest::Url::parse(&url)
+                .and_then(|u| u.join(&action))
+                .map_err(|e| e.to_string())?
+                .to_string();
+            response = http
+                .post(&url)
+                .form(&[("username", username), ("password", password)])
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    if !url.starts_with(base) {
+        return Err(format!(
+            "the sign-in did not come back to the app: {url} {html}"
+        ));
+    }
+    let callback = http.get(&url).send().await.map_err(|e| e.to_string())?;
+    if callback.status() != reqwest::StatusCode::SEE_OTHER {
+        return Err(format!("the callback answered {}", callback.status()));
+    }
+    use reqwest::cookie::CookieStore;
+    let cookie = jar
+        .cookies(&reqwest::Url::parse(base).map_err(|e| e.to_string())?)
+        .ok_or("no session cookie")?;
+    cookie
+        .to_str()
+        .map(str::to_owned)
+        .map_err(|e| e.to_string())
+}
+
+/// An issuer on 127.0.0.1 whose signing key the benchmark holds, and tokens it signs.
+pub struct LocalIssuer {
+    pub issuer: String,
+    pub jwks: Value,
+    key: EncodingKey,
+}
+
+impl LocalIssuer {
+    /// Serves discovery and the JWKS of a fresh P-384 key.
+    pub async fn start() -> Self {
+        let secret = p384::SecretKey::random(&mut rand::rngs::OsRng);
+        let der = secret.to_pkcs8_der().expect("a fresh key encodes");
+        let mut jwk: Value =
+            serde_json::from_str(&secret.public_key().to_jwk_string()).expect("a JWK");
+        jwk["kid"] = json!("bench-key");
+        jwk["alg"] = json!("ES384");
+        jwk["use"] = json!("sig");
+        let jwks = json!({ "keys": [jwk] });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let issuer = format!("http://{}/oidc", listener.local_addr().expect("an address"));
+        let discovery = json!({ "issuer": issuer, "jwks_uri": format!("{issuer}/jwks") });
+        let served = jwks.clone();
+        let app = Router::new()
+            .route(
+                "/oidc/.well-known/openid-configuration",
+                get(move || async move { Json(discovery) }),
+            )
+            .route("/oidc/jwks", get(move || async move { Json(served) }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            issuer,
+            jwks,
+            key: EncodingKey::from_ec_der(der.as_bytes()),
+        }
+    }
+
+    /// The endpoint (`issuer` without `/oidc`).
+    pub fn endpoint(&self) -> &str {
+        self.issuer.trim_end_matches("/oidc")
+    }
+
+    /// An access token as Logto signs them: ES384, `typ: at+jwt`, an hour long.
+    pub fn token(&self, scope: &str) -> String {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let claims = json!({
+            "iss": self.issuer, "sub": "user_demo", "aud": RESOURCE, "client_id": "bench",
+            "scope": scope, "iat": now, "exp": now + 3600, "jti": format!("{}", rand::random::<u64>()),
+        });
+        let mut header = Header::new(Algorithm::ES384);
+        header.typ = Some("at+jwt".into());
+        header.kid = Some("bench-key".into());
+        jsonwebtoken::encode(&header, &claims, &self.key).expect("signing works")
+    }
+}
