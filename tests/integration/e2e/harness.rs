@@ -144,6 +144,27 @@ fn build_quickstart() -> Step<PathBuf> {
     let binary = profile_dir.join("examples").join("quickstart");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = std::process::Command::new(&cargo);
+    // Cargo runs this test with the package's variables (CARGO_MANIFEST_DIR,
+    // CARGO_PKG_NAME, ...) set. Build scripts such as ring's rerun when those change,
+    // so passing them on would rebuild ring and all above it on every run, and again
+    // at the next plain `cargo test`.
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let set_by_cargo_for_tests = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_", "CARGO_BIN_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&name);
+        if set_by_cargo_for_tests {
+            command.env_remove(name);
+        }
+    }
     command
         .args([
             "build",
