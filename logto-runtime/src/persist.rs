@@ -82,15 +82,15 @@ pub(crate) fn merge(ours: SessionData, mut stored: SessionData) -> SessionData {
             }
         }
     }
-    if let Some(token) = ours.access_token {
-        if stored.access_token.as_ref().is_none_or(|t| t.refresh_at < token.refresh_at) {
-            stored.access_token = Some(token);
-        }
+    if let Some(token) = ours.access_token
+        && stored.access_token.as_ref().is_none_or(|t| t.refresh_at < token.refresh_at)
+    {
+        stored.access_token = Some(token);
     }
-    if let Some(userinfo) = ours.userinfo {
-        if stored.userinfo.as_ref().is_none_or(|u| u.expires_at < userinfo.expires_at) {
-            stored.userinfo = Some(userinfo);
-        }
+    if let Some(userinfo) = ours.userinfo
+        && stored.userinfo.as_ref().is_none_or(|u| u.expires_at < userinfo.expires_at)
+    {
+        stored.userinfo = Some(userinfo);
     }
     stored
 }

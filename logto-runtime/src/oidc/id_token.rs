@@ -65,12 +65,12 @@ pub(crate) async fn verify(
         };
         match result {
             Ok(claims) => {
-                if let IdTokenCheck::Refresh { sub } = check {
-                    if claims.subject().as_str() != sub {
-                        return Err(ProviderError::InvalidIdToken(
-                            "the refreshed ID token names another subject".into(),
-                        ));
-                    }
+                if let IdTokenCheck::Refresh { sub } = check
+                    && claims.subject().as_str() != sub
+                {
+                    return Err(ProviderError::InvalidIdToken(
+                        "the refreshed ID token names another subject".into(),
+                    ));
                 }
                 if let (Some(expected), Some(access_token)) = (claims.access_token_hash(), access_token) {
                     let alg = token.signing_alg().map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;

@@ -110,11 +110,11 @@ impl ProviderCache {
         http: &HttpClient,
     ) -> Result<Option<Arc<Provider>>, ProviderError> {
         let mut last_refetch = self.loading.lock().await;
-        if let Some(current) = self.cached(settings.discovery_ttl) {
-            if !Arc::ptr_eq(&current, seen) {
-                // Someone refetched while we waited.
-                return Ok(Some(current));
-            }
+        if let Some(current) = self.cached(settings.discovery_ttl)
+            && !Arc::ptr_eq(&current, seen)
+        {
+            // Someone refetched while we waited.
+            return Ok(Some(current));
         }
         if last_refetch.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
             return Ok(None);

@@ -92,10 +92,10 @@ impl RequestSession {
     /// The session as read from the store (`None`: the id names no live session, and
     /// the cookie goes).
     pub fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
-        if value.is_none() {
-            if let Slot::Read { stale, value: Some(_), .. } = &mut self.id {
-                *stale = true;
-            }
+        if value.is_none()
+            && let Slot::Read { stale, value: Some(_), .. } = &mut self.id
+        {
+            *stale = true;
         }
         self.version = version;
         self.session = Slot::Read { value, stale: false, changed: false };
@@ -174,12 +174,11 @@ impl RequestSession {
     /// Lets `update` bring a session about to be written up to date (with refreshes
     /// other requests made meanwhile), so a response never writes older tokens.
     pub fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {
-        if let Slot::Read { value: value @ Some(_), changed: true, .. } = &mut self.session {
-            if let Some(data) = value.as_mut() {
-                if !update(data) {
-                    *value = None;
-                }
-            }
+        if let Slot::Read { value, changed: true, .. } = &mut self.session
+            && let Some(data) = value.as_mut()
+            && !update(data)
+        {
+            *value = None;
         }
     }
 

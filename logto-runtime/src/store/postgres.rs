@@ -157,7 +157,7 @@ impl SessionStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-            if self.saves.fetch_add(1, Ordering::Relaxed) % 64 == 0 {
+            if self.saves.fetch_add(1, Ordering::Relaxed).is_multiple_of(64) {
                 self.sweep().await?;
             }
             Ok(row.map(|row| row.get::<i64, _>("version").max(0) as u64))

@@ -205,10 +205,10 @@ impl TokenError {
 
 /// Refuses what the provider would refuse only after consuming the refresh token.
 pub(crate) fn check_request(settings: &crate::settings::Settings, request: &TokenRequest) -> Result<(), TokenError> {
-    if let Some(resource) = &request.resource {
-        if resource == ORGANIZATIONS_RESOURCE || !settings.knows_resource(resource) {
-            return Err(TokenError::UnknownResource(resource.clone()));
-        }
+    if let Some(resource) = &request.resource
+        && (resource == ORGANIZATIONS_RESOURCE || !settings.knows_resource(resource))
+    {
+        return Err(TokenError::UnknownResource(resource.clone()));
     }
     if request.organization_id.is_some() && !settings.scopes.iter().any(|s| s == UserScope::Organizations.as_str()) {
         return Err(TokenError::OrganizationsNotRequested);
