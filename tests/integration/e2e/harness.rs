@@ -142,6 +142,13 @@ fn build_quickstart() -> Step<PathBuf> {
     }
     let profile_dir = profile_dir();
     let binary = profile_dir.join("examples").join("quickstart");
+    // `cargo test --all-targets` built it with this test binary, with the features the
+    // whole workspace unifies to; rebuilding it for the root package alone would build
+    // a second tokio and all above it. Rebuild only when a source is newer.
+    let built_at = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+    if built_at.is_some_and(|built| newest_source().is_some_and(|source| source < built)) {
+        return Ok(binary);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = std::process::Command::new(&cargo);
     // Cargo runs this test with the package's variables (CARGO_MANIFEST_DIR,
@@ -196,6 +203,36 @@ fn build_quickstart() -> Step<PathBuf> {
         format!("built the quickstart, but {} is missing", binary.display())
     })?;
     Ok(binary)
+}
+
+/// The last change to what the quickstart is built from; `None` if any is unreadable.
+fn newest_source() -> Option<std::time::SystemTime> {
+    fn walk(path: &Path, newest: &mut std::time::SystemTime) -> Option<()> {
+        let metadata = std::fs::metadata(path).ok()?;
+        *newest = (*newest).max(metadata.modified().ok()?);
+        if metadata.is_dir() {
+            for entry in std::fs::read_dir(path).ok()? {
+                walk(&entry.ok()?.path(), newest)?;
+            }
+        }
+        Some(())
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    for part in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "examples",
+        "tests/support",
+        "logto-runtime/Cargo.toml",
+        "logto-runtime/src",
+        "logto-macros/Cargo.toml",
+        "logto-macros/src",
+    ] {
+        walk(&root.join(part), &mut newest)?;
+    }
+    Some(newest)
 }
 
 /// The quickstart example, run as a newcomer runs it but configured by the `LOGTO_*`
