@@ -8,6 +8,7 @@ mod guards;
 mod claims;
 mod e2e;
 mod provider_failures;
+mod quickstart;
 mod session_cookies;
 mod sign_in_flow;
 mod stores;
