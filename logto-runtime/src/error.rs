@@ -65,7 +65,7 @@ pub struct OAuthError {
 
 impl fmt::Display for OAuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the provider answered `{}`", self.code.as_str())?;
+        write!(f, "`{}`", self.code.as_str())?;
         if let Some(description) = &self.description {
             write!(f, ": {description}")?;
         }
@@ -157,7 +157,7 @@ impl OAuthErrorCode {
 #[derive(Debug, thiserror::Error)]
 pub enum CallbackError {
     /// The provider redirected back with an `error` parameter.
-    #[error("the provider refused the sign-in: {0}")]
+    #[error("the provider refused the sign-in with {0}")]
     Provider(OAuthError),
     /// The callback carries no `state`.
     #[error("the callback has no `state` parameter")]

@@ -46,8 +46,8 @@ async fn state_missing_mismatched_or_replayed_is_400() {
     let browser = Browser::new();
     let callback = callback_url(&browser, &app).await;
 
-    assert_refused(&browser, &app, &with_param(&callback, "state", None), StatusCode::BAD_REQUEST, "no `state`").await;
-    assert_refused(&browser, &app, &with_param(&callback, "state", Some("forged")), StatusCode::BAD_REQUEST, "no sign-in in progress").await;
+    assert_refused(&browser, &app, &with_param(&callback, "state", None), StatusCode::BAD_REQUEST, "no <code>state</code>").await;
+    assert_refused(&browser, &app, &with_param(&callback, "state", Some("forged")), StatusCode::BAD_REQUEST, "No sign-in in progress").await;
 
     // The real one still works once, then never again, in this browser or another.
     let response = browser.get(&callback).await;
@@ -56,7 +56,7 @@ async fn state_missing_mismatched_or_replayed_is_400() {
     let response = browser.get(&callback).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let attacker = Browser::new();
-    assert_refused(&attacker, &app, &callback, StatusCode::BAD_REQUEST, "no sign-in in progress").await;
+    assert_refused(&attacker, &app, &callback, StatusCode::BAD_REQUEST, "No sign-in in progress").await;
     let counts = provider().counts(&app.client_id).await;
     assert_eq!(count(&counts, &["grants", "authorization_code"]), 1, "a refused callback never reaches the token endpoint");
 }
@@ -75,7 +75,7 @@ async fn provider_error_missing_code_and_foreign_issuer_are_400() {
 
     let browser = Browser::new();
     let callback = callback_url(&browser, &app).await;
-    assert_refused(&browser, &app, &with_param(&callback, "code", None), StatusCode::BAD_REQUEST, "no `code`").await;
+    assert_refused(&browser, &app, &with_param(&callback, "code", None), StatusCode::BAD_REQUEST, "no <code>code</code>").await;
 
     let browser = Browser::new();
     let callback = callback_url(&browser, &app).await;

@@ -19,6 +19,20 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// `text`, escaped, with its `code spans` shown as code and its first letter capital.
+fn reason_html(text: &str) -> String {
+    let mut chars = text.chars();
+    let text = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    escape(&text)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("<code>{part}</code>") } else { part.to_owned() })
+        .collect()
+}
+
 /// A readable error page: what happened and a way back.
 pub(crate) fn error_page(status: StatusCode, title: &str, reason: &str, sign_in_path: &str) -> Response {
     let body = format!(
@@ -28,8 +42,21 @@ pub(crate) fn error_page(status: StatusCode, title: &str, reason: &str, sign_in_
          <body><h1>{title}</h1><p id=\"reason\">{reason}</p>\
          <p><a href=\"/\">Home</a> · <a href=\"{sign_in}\">Sign in again</a></p></body></html>",
         title = escape(title),
-        reason = escape(reason),
+        reason = reason_html(reason),
         sign_in = escape(sign_in_path),
     );
     (status, Html(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_well_and_stay_escaped() {
+        assert_eq!(
+            reason_html("the provider refused the sign-in with `access_denied`: <b>no</b>"),
+            "The provider refused the sign-in with <code>access_denied</code>: &lt;b&gt;no&lt;/b&gt;"
+        );
+    }
 }
