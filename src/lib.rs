@@ -1,3 +1,15 @@
-//! Logto sign-in and API protection for axum.
+#![doc = include_str!("../README.md")]
+//!
+//! # Where things are
+//!
+//! - [`config`](macro@config), [`Claims`](derive@Claims) and [`protected`](macro@protected):
+//!   the macros.
+//! - [`Logto`] and [`LogtoBuilder`]: the client, its routes and its session layer.
+//! - [`Context`], the claims extractors and [`RedirectToSignIn`]: who the user is.
+//! - [`TokenRequest`], [`AccessToken`], [`TokenError`]: access tokens for resources and
+//!   organizations.
+//! - [`BearerVerifier`]: bearer access tokens for APIs (RFC 9068).
+//! - [`SessionStore`], [`MemoryStore`], `RedisStore`, `PostgresStore`: external sessions.
+
 pub use logto_macros::*;
 pub use logto_runtime::*;
