@@ -103,8 +103,13 @@ impl Setup {
 }
 
 /// Signs `username` in at the app on `base` through the provider's login form, as a
-/// browser would; returns the app's `Cookie` header.
-pub async fn sign_in(base: &str, username: &str, password: &str) -> Result<String, String> {
+/// browser would, and gets the session's access token for [`RESOURCE`]; returns the
+/// app's `Cookie` header (with that token in the session) and the token.
+pub async fn sign_in(
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Result<(String, String), String> {
     let jar = Arc::new(reqwest::cookie::Jar::default());
     let http = reqwest::Client::builder()
         .cookie_provider(jar.clone())
@@ -155,14 +160,23 @@ pub async fn sign_in(base: &str, username: &str, password: &str) -> Result<Strin
     if callback.status() != reqwest::StatusCode::SEE_OTHER {
         return Err(format!("the callback answered {}", callback.status()));
     }
+    // Through the same cookie jar: the refreshed session comes back in `Set-Cookie`,
+    // and the old cookie's refresh token is spent.
+    let token = http
+        .get(format!("{base}/token?resource={RESOURCE}"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !token.status().is_success() {
+        return Err(format!("/token answered {}", token.status()));
+    }
+    let token = token.text().await.map_err(|e| e.to_string())?;
     use reqwest::cookie::CookieStore;
     let cookie = jar
         .cookies(&reqwest::Url::parse(base).map_err(|e| e.to_string())?)
         .ok_or("no session cookie")?;
-    cookie
-        .to_str()
-        .map(str::to_owned)
-        .map_err(|e| e.to_string())
+    let cookie = cookie.to_str().map_err(|e| e.to_string())?.to_owned();
+    Ok((cookie, token))
 }
 
 /// An issuer on 127.0.0.1 whose signing key the benchmark holds, and tokens it signs.

@@ -7,6 +7,7 @@ use url::Url;
 use crate::{
     bearer::BearerVerifier,
     config::Config,
+    guard::session_cache::SessionGuardCache,
     error::{Error, ProviderError},
     oidc::{HttpClient, Provider, ProviderCache},
     settings::{LogtoBuilder, Settings},
@@ -29,6 +30,8 @@ pub(crate) struct Inner {
     pub refresh: RefreshCoordinator,
     /// Verifies bearer tokens for the guards; keys are fetched with the first token.
     pub bearer: BearerVerifier,
+    /// Session guards' verdicts by session cookie.
+    pub guard_cache: SessionGuardCache,
 }
 
 impl Inner {
@@ -70,6 +73,7 @@ impl Logto {
                 provider_cache: ProviderCache::default(),
                 refresh: RefreshCoordinator::default(),
                 bearer,
+                guard_cache: SessionGuardCache::default(),
             }),
         }
     }

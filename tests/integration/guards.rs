@@ -75,11 +75,19 @@ fn routes(logto: &Logto) -> Router {
 
 /// An app with the guarded routes (and the support app's `/api/token`) on `idp`.
 async fn start(idp: &Idp, name: &str) -> TestApp {
+    start_with(idp, name, json!({})).await
+}
+
+/// As [`start`], with extra client settings (token lifetimes).
+async fn start_with(idp: &Idp, name: &str, extra: Value) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client_id = format!("guards-{name}-{}", std::process::id());
-    idp.register_client(idp::client(&client_id, "test-secret", &base))
-        .await;
+    let mut registration = idp::client(&client_id, "test-secret", &base);
+    if let (Some(target), Some(extra)) = (registration.as_object_mut(), extra.as_object()) {
+        target.extend(extra.clone());
+    }
+    idp.register_client(registration).await;
     let clock = TestClock::default();
     let logto = Logto::builder::<TestAuth>()
         .endpoint(&idp.endpoint)
@@ -209,6 +217,79 @@ async fn session_guard_reads_the_scopes_of_the_sessions_token() {
     assert_eq!(response.status(), StatusCode::OK);
     let response = browser.get(&app.url("/layered/read")).await;
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Session verdicts are cached per cookie, but never past the access token's refresh
+/// time, and never for a session this process has since refreshed or revoked.
+#[tokio::test]
+async fn cached_session_verdicts_follow_the_clock_and_refreshes() {
+    let app = start_with(
+        provider(),
+        "cache",
+        json!({"ttl": {"access_token": 120, "id_token": 3600}}),
+    )
+    .await;
+    let refreshes = || async {
+        crate::support::count(
+            &provider().counts(&app.client_id).await,
+            &["grants", "refresh_token"],
+        )
+    };
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let old_cookie = {
+        use reqwest::cookie::CookieStore;
+        browser
+            .jar
+            .cookies(&app.base.parse().unwrap())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            browser.get(&app.url("/guarded/read")).await.status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        refreshes().await,
+        1,
+        "one refresh for the resource token, then cached"
+    );
+
+    // Past the token's refresh time (60 s before its 120 s expiry): refreshed again.
+    app.clock.advance(70);
+    let response = browser.get(&app.url("/guarded/read")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers().contains_key(header::SET_COOKIE),
+        "the refreshed session is written back"
+    );
+    assert_eq!(refreshes().await, 2);
+
+    // The cookie from before the refreshes still carries a spent refresh token: it is
+    // caught up (no refresh sent), not answered from a stale verdict.
+    let response = reqwest::Client::new()
+        .get(app.url("/guarded/read"))
+        .header(header::COOKIE, &old_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(refreshes().await, 2);
+    let counts = provider().counts(&app.client_id).await;
+    assert_eq!(
+        crate::support::count(&counts, &["grants", "refresh_token_error"]),
+        0,
+        "{counts}"
+    );
+
+    // Revoked at the provider: the next refresh fails and the guard answers 401.
+    provider().revoke_grants(&app.client_id).await;
+    app.clock.advance(70);
+    assert_no_credentials(&answer(browser.get(&app.url("/guarded/read")).await).await);
 }
 
 #[tokio::test]

@@ -4,11 +4,52 @@
 //! session cookie and access token to `target/bench-setup.json` for wrk and callgrind.
 //! Runs until killed.
 
-#[path = "../../../tests/support/idp.rs"]
-mod idp;
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+};
 
-use logto_bench::{RESOURCE, Setup};
+use logto_bench::Setup;
 use serde_json::json;
+
+/// The bundled provider, running until this process ends (its stdin is our pipe).
+struct Provider {
+    endpoint: String,
+    _child: Child,
+}
+
+fn start_provider() -> Result<Provider, String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("tests")
+        .join("idp");
+    if !dir.join("node_modules").join("oidc-provider").exists() {
+        return Err(format!("run `npm ci --prefix {}` first", dir.display()));
+    }
+    let mut child = Command::new("node")
+        .arg(dir.join("server.mjs"))
+        .env("IDP_HOST", "127.0.0.2")
+        .env("IDP_PORT", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start node: {e}"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let endpoint = line
+        .trim()
+        .strip_prefix("IDP_READY ")
+        .ok_or_else(|| format!("the provider did not start: {line:?}"))?
+        .to_owned();
+    Ok(Provider {
+        endpoint,
+        _child: child,
+    })
+}
 
 fn main() -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -23,12 +64,23 @@ async fn run() -> Result<(), String> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3100);
-    let provider = idp::Idp::start()?;
+    let provider = start_provider()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let app_id = "bench";
-    provider
-        .register_client(idp::client(app_id, "bench-secret", &base_url))
-        .await;
+    let registered = reqwest::Client::new()
+        .post(format!("{}/__test/clients", provider.endpoint))
+        .json(&json!({
+            "client_id": app_id,
+            "client_secret": "bench-secret",
+            "redirect_uris": [format!("{base_url}/callback")],
+            "post_logout_redirect_uris": [format!("{base_url}/")],
+        }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !registered.status().is_success() {
+        return Err(format!("registering the client: {}", registered.status()));
+    }
     let mut setup = Setup {
         endpoint: provider.endpoint.clone(),
         app_id: app_id.into(),
@@ -45,15 +97,20 @@ async fn run() -> Result<(), String> {
     let app = logto_bench::app(&logto);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    setup.cookie = logto_bench::sign_in(&base_url, "demo", "demo-password").await?;
+    (setup.cookie, setup.token) = logto_bench::sign_in(&base_url, "demo", "demo-password").await?;
     let http = reqwest::Client::new();
-    let get = |path: String, header: (&'static str, String)| {
+    let get = |path: &'static str, header: (&'static str, String)| {
         let request = http
             .get(format!("{base_url}{path}"))
             .header(header.0, header.1);
         async move {
             let response = request.send().await.map_err(|e| e.to_string())?;
             let status = response.status();
+            if response.headers().contains_key("set-cookie") {
+                return Err(format!(
+                    "{path}: the session changed; the benchmark needs a settled one"
+                ));
+            }
             let body = response.text().await.map_err(|e| e.to_string())?;
             if !status.is_success() {
                 return Err(format!("{path}: {status} {body}"));
@@ -61,19 +118,14 @@ async fn run() -> Result<(), String> {
             Ok(body)
         }
     };
-    setup.token = get(
-        format!("/token?resource={RESOURCE}"),
-        ("cookie", setup.cookie.clone()),
-    )
-    .await?;
     // Warm every path once: keys fetched, token verified and cached.
-    let session = get("/session".into(), ("cookie", setup.cookie.clone())).await?;
+    let session = get("/session", ("cookie", setup.cookie.clone())).await?;
     let bearer = get(
-        "/bearer".into(),
+        "/bearer",
         ("authorization", format!("Bearer {}", setup.token)),
     )
     .await?;
-    let unguarded = get("/unguarded".into(), ("cookie", setup.cookie.clone())).await?;
+    let unguarded = get("/unguarded", ("cookie", setup.cookie.clone())).await?;
     assert_eq!(session, unguarded, "the same JSON");
     assert_eq!(bearer, unguarded, "the same JSON");
 

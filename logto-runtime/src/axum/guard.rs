@@ -32,9 +32,10 @@ use super::{
 use crate::{
     BearerVerifier, Logto,
     bearer::{BearerError, Credentials, Requirements},
-    context::{self, ContextError},
+    context::{self, ContextError, SessionHandle},
     error::ConfigError,
-    guard::{GuardSpec, api_resources},
+    guard::{GuardSpec, api_resources, session_cache},
+    logto::Inner,
     tokens::{AccessToken, TokenError, TokenRequest},
 };
 
@@ -283,53 +284,131 @@ async fn run<S: Send + Sync>(
                 };
             };
             let inner = &logto.inner;
-            if rule.scopes.is_empty()
-                && rule.resource.is_none()
-                && organization.is_none()
-                && !rule.needs_token
-            {
-                return match context::live_session(inner, &handle).await {
-                    Ok(Some(_)) => Ok(None),
-                    Ok(None) => Err(signed_out(rule, &logto, parts)),
-                    Err(error) => Err(GuardRejection::Session(error.into())),
-                };
+            let request = token_request(rule, organization, &inner.settings.resources)?;
+            let request_key = request
+                .as_ref()
+                .map_or_else(|| "session".to_owned(), TokenRequest::key);
+            let now = inner.settings.clock.unix_seconds();
+            let cache_key = session_cache::key(&parts.headers, &inner.settings, &request_key);
+            if let Some(verdict) = cache_key.as_ref().and_then(|key| {
+                inner
+                    .guard_cache
+                    .get(key, now, |refresh| inner.refresh.has_news(refresh.bytes()))
+            }) {
+                return with_scopes(rule, verdict.token.clone());
             }
-            let resource = match rule.resource {
-                Some(resource) => Some(resource),
-                None if organization.is_some() => None,
-                None => match only_resource(&inner.settings.resources) {
-                    Some(only) => Some(only),
-                    None => return Err(no_default_resource()),
-                },
-            };
-            let request = match (resource, organization) {
-                (Some(resource), Some(org)) => {
-                    TokenRequest::resource(resource).organization_id(org)
-                }
-                (Some(resource), None) => TokenRequest::resource(resource),
-                (None, Some(org)) => TokenRequest::organization(org),
-                (None, None) => {
-                    unreachable!("a resource was chosen above when there is no organization")
-                }
-            };
-            match context::access_token(inner, &handle, &request).await {
-                Ok(token) => {
-                    if rule.scopes.iter().all(|scope| token.has_scope(scope)) {
-                        Ok(Some(token))
-                    } else {
-                        Err(BearerError::InsufficientScope {
-                            required: rule.scopes.iter().map(|s| (*s).to_owned()).collect(),
-                        }
-                        .into())
-                    }
-                }
-                Err(
-                    TokenError::SignedOut | TokenError::SessionEnded | TokenError::NoRefreshToken,
-                ) => Err(signed_out(rule, &logto, parts)),
-                Err(error) => Err(error.into()),
-            }
+            // Boxed: reading, refreshing and writing a session makes a large future, and
+            // the cached path above must not pay for moving it with every request.
+            let token = Box::pin(session_guard(
+                parts, rule, request, cache_key, now, &logto, handle,
+            ))
+            .await?;
+            with_scopes(rule, token)
         }
     }
+}
+
+/// The token a session guard needs: none for a plain signed-in check, else the
+/// session's token for the guard's resource and/or organization.
+fn token_request(
+    rule: Rule<'_>,
+    organization: Option<String>,
+    resources: &[String],
+) -> Result<Option<TokenRequest>, GuardRejection> {
+    if rule.scopes.is_empty()
+        && rule.resource.is_none()
+        && organization.is_none()
+        && !rule.needs_token
+    {
+        return Ok(None);
+    }
+    let resource = match rule.resource {
+        Some(resource) => Some(resource),
+        None if organization.is_some() => None,
+        None => Some(only_resource(resources).ok_or_else(no_default_resource)?),
+    };
+    Ok(Some(match (resource, organization) {
+        (Some(resource), Some(org)) => TokenRequest::resource(resource).organization_id(org),
+        (Some(resource), None) => TokenRequest::resource(resource),
+        (None, Some(org)) => TokenRequest::organization(org),
+        (None, None) => unreachable!("a resource was chosen above when there is no organization"),
+    }))
+}
+
+/// The token, if it carries every scope of the rule.
+fn with_scopes(
+    rule: Rule<'_>,
+    token: Option<AccessToken>,
+) -> Result<Option<AccessToken>, GuardRejection> {
+    match token {
+        Some(token) if !rule.scopes.iter().all(|scope| token.has_scope(scope)) => {
+            Err(BearerError::InsufficientScope {
+                required: rule.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            }
+            .into())
+        }
+        token => Ok(token),
+    }
+}
+
+/// The session's side of a guard, uncached: a live session, and for `request` the
+/// session's access token (refreshed as needed). Caches the verdict when the session
+/// came through unchanged.
+async fn session_guard(
+    parts: &Parts,
+    rule: Rule<'_>,
+    request: Option<TokenRequest>,
+    cache_key: Option<session_cache::Key>,
+    now: i64,
+    logto: &Logto,
+    handle: SessionHandle,
+) -> Result<Option<AccessToken>, GuardRejection> {
+    let inner = &logto.inner;
+    let token = match &request {
+        None => match context::live_session(inner, &handle).await {
+            Ok(Some(_)) => None,
+            Ok(None) => return Err(signed_out(rule, logto, parts)),
+            Err(error) => return Err(GuardRejection::Session(error.into())),
+        },
+        Some(request) => match context::access_token(inner, &handle, request).await {
+            Ok(token) => Some(token),
+            Err(TokenError::SignedOut | TokenError::SessionEnded | TokenError::NoRefreshToken) => {
+                return Err(signed_out(rule, logto, parts));
+            }
+            Err(error) => return Err(error.into()),
+        },
+    };
+    if let Some(key) = cache_key {
+        remember(inner, &handle, key, request.as_ref(), token.clone(), now);
+    }
+    Ok(token)
+}
+
+/// Caches the verdict on a session this request left as it came (the cookie then holds
+/// exactly what was judged).
+fn remember(
+    inner: &Inner,
+    handle: &SessionHandle,
+    key: session_cache::Key,
+    request: Option<&TokenRequest>,
+    token: Option<AccessToken>,
+    now: i64,
+) {
+    let mut session = handle.lock();
+    if session.pending().is_some() {
+        return;
+    }
+    let Some(data) = session.session(&inner.settings) else {
+        return;
+    };
+    let refresh_at = match request {
+        Some(request) => match data.tokens.get(&request.key()) {
+            Some(stored) => Some(stored.refresh_at),
+            None => return,
+        },
+        None => None,
+    };
+    inner.guard_cache.insert(key, data, refresh_at, token, now);
 }
 
 /// The resource a guard that names none is about: the config's only API resource.

@@ -30,7 +30,7 @@
 //! A [`Logto`](crate::Logto) client owns one too ([`Logto::bearer`](crate::Logto::bearer)),
 //! so an app with sessions accepts bearer tokens on the same guards.
 
-mod cache;
+pub(crate) mod cache;
 mod error;
 mod header;
 mod keys;
@@ -192,6 +192,19 @@ impl BearerVerifier {
             }
             return Err(InvalidToken::Expired.into());
         }
+        // Boxed: the fetches make this future large, and the cached path above must
+        // not pay for moving it with every request.
+        Box::pin(self.verify_uncached(token, hash, now)).await
+    }
+
+    /// Checks `token` in full (fetching keys as needed) and caches the verdict.
+    async fn verify_uncached(
+        &self,
+        token: &str,
+        hash: TokenHash,
+        now: i64,
+    ) -> Result<Arc<Verified>, BearerError> {
+        let inner = &self.inner;
         let (header, algorithm) = verify::header(token)?;
         let mut keys = inner.keys.get(&inner.source).await?;
         let mut refetched = false;

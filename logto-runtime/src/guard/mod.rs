@@ -7,6 +7,8 @@
 //! [`BearerVerifier`](crate::BearerVerifier) checks all of them against its config:
 //! startup fails with a [`ConfigError`] that names the handler.
 
+pub(crate) mod session_cache;
+
 use crate::{
     config::{Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,

@@ -73,6 +73,12 @@ impl RefreshCoordinator {
         recent.get(token).filter(|(at, _)| at.elapsed() < REMEMBER_FOR).cloned()
     }
 
+    /// Whether this process refreshed or revoked the refresh token with this SHA-256
+    /// lately: a copy of the session that still holds it must be caught up.
+    pub fn has_news(&self, token: &TokenHash) -> bool {
+        self.recent(token).is_some()
+    }
+
     fn remember(&self, token: TokenHash, outcome: Outcome) {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.retain(|_, (at, _)| at.elapsed() < REMEMBER_FOR);
