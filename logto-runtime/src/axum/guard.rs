@@ -31,7 +31,7 @@ use super::{
 };
 use crate::{
     BearerVerifier, Logto,
-    bearer::{BearerError, Credentials, Requirements},
+    bearer::{BearerError, Credentials, Requirements, verify::Verified},
     context::{self, ContextError, SessionHandle},
     error::ConfigError,
     guard::{GuardSpec, api_resources, session_cache},
@@ -236,13 +236,51 @@ async fn organization_id<S: Send + Sync>(
         })
 }
 
-/// Runs `rule` on a request; returns the access token it judged, if any.
+/// What a guard let through, kept in the request for the [`AccessToken`] extractor,
+/// which builds the token only when a handler asks (most guarded handlers never do).
+#[derive(Clone)]
+pub(crate) enum Granted {
+    /// The request's bearer token, verified.
+    Bearer {
+        verified: Arc<Verified>,
+        resource: Option<String>,
+        organization_id: Option<String>,
+    },
+    /// The session's access token, from a cached verdict.
+    Cached(Arc<session_cache::Verdict>),
+    /// The session's access token, just read or refreshed.
+    Session(AccessToken),
+    /// A signed-in session; no token was needed.
+    SignedIn,
+}
+
+impl Granted {
+    fn access_token(&self, parts: &Parts) -> Option<AccessToken> {
+        match self {
+            Self::Bearer {
+                verified,
+                resource,
+                organization_id,
+            } => match Credentials::from_headers(&parts.headers) {
+                Credentials::Bearer(token) => {
+                    Some(verified.access_token(token, resource.clone(), organization_id.clone()))
+                }
+                _ => None,
+            },
+            Self::Cached(verdict) => verdict.token.clone(),
+            Self::Session(token) => Some(token.clone()),
+            Self::SignedIn => None,
+        }
+    }
+}
+
+/// Runs `rule` on a request; returns what it let through.
 async fn run<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
     rule: Rule<'_>,
     own: Option<&BearerVerifier>,
-) -> Result<Option<AccessToken>, GuardRejection> {
+) -> Result<Granted, GuardRejection> {
     let organization = match rule.organization {
         Some(name) => Some(organization_id(parts, state, name).await?),
         None => None,
@@ -268,7 +306,13 @@ async fn run<S: Send + Sync>(
                 },
             }
             .scopes(rule.scopes);
-            Ok(Some(verifier.verify(token, &requirements).await?))
+            let (verified, resource, organization_id) =
+                verifier.verify_grant(token, &requirements).await?;
+            Ok(Granted::Bearer {
+                verified,
+                resource: resource.map(str::to_owned),
+                organization_id,
+            })
         }
         Credentials::None | Credentials::OtherScheme if rule.bearer_only => {
             Err(GuardRejection::MissingCredentials)
@@ -284,37 +328,57 @@ async fn run<S: Send + Sync>(
                 };
             };
             let inner = &logto.inner;
-            let request = token_request(rule, organization, &inner.settings.resources)?;
-            let request_key = request
-                .as_ref()
-                .map_or_else(|| "session".to_owned(), TokenRequest::key);
+            let target = token_target(rule, organization, &inner.settings.resources)?;
+            let (resource, org) = match &target {
+                Some((resource, org)) => (*resource, org.as_deref()),
+                None => (None, None),
+            };
             let now = inner.settings.clock.unix_seconds();
-            let cache_key = session_cache::key(&parts.headers, &inner.settings, &request_key);
-            if let Some(verdict) = cache_key.as_ref().and_then(|key| {
+            let key = session_cache::Key::new(
+                &parts.headers,
+                &inner.settings,
+                resource,
+                org,
+                target.is_some(),
+            );
+            if let Some(verdict) = key.as_ref().and_then(|key| {
                 inner
                     .guard_cache
                     .get(key, now, |refresh| inner.refresh.has_news(refresh.bytes()))
             }) {
-                return with_scopes(rule, verdict.token.clone());
+                with_scopes(rule, verdict.token.as_ref())?;
+                return Ok(Granted::Cached(verdict));
             }
+            let request = target
+                .as_ref()
+                .map(|(resource, org)| match (resource, org) {
+                    (Some(resource), Some(org)) => {
+                        TokenRequest::resource(*resource).organization_id(org)
+                    }
+                    (Some(resource), None) => TokenRequest::resource(*resource),
+                    (None, Some(org)) => TokenRequest::organization(org),
+                    (None, None) => unreachable!("a target names a resource or an organization"),
+                });
             // Boxed: reading, refreshing and writing a session makes a large future, and
             // the cached path above must not pay for moving it with every request.
             let token = Box::pin(session_guard(
-                parts, rule, request, cache_key, now, &logto, handle,
+                parts, rule, request, key, now, &logto, handle,
             ))
             .await?;
-            with_scopes(rule, token)
+            with_scopes(rule, token.as_ref())?;
+            Ok(token.map_or(Granted::SignedIn, Granted::Session))
         }
     }
 }
 
-/// The token a session guard needs: none for a plain signed-in check, else the
-/// session's token for the guard's resource and/or organization.
-fn token_request(
-    rule: Rule<'_>,
+/// What token a session guard needs: none for a plain signed-in check, else the
+/// session's token for a resource and/or an organization.
+#[allow(clippy::type_complexity)]
+fn token_target<'a>(
+    rule: Rule<'a>,
     organization: Option<String>,
-    resources: &[String],
-) -> Result<Option<TokenRequest>, GuardRejection> {
+    resources: &'a [String],
+) -> Result<Option<(Option<&'a str>, Option<String>)>, GuardRejection> {
     if rule.scopes.is_empty()
         && rule.resource.is_none()
         && organization.is_none()
@@ -327,19 +391,11 @@ fn token_request(
         None if organization.is_some() => None,
         None => Some(only_resource(resources).ok_or_else(no_default_resource)?),
     };
-    Ok(Some(match (resource, organization) {
-        (Some(resource), Some(org)) => TokenRequest::resource(resource).organization_id(org),
-        (Some(resource), None) => TokenRequest::resource(resource),
-        (None, Some(org)) => TokenRequest::organization(org),
-        (None, None) => unreachable!("a resource was chosen above when there is no organization"),
-    }))
+    Ok(Some((resource, organization)))
 }
 
-/// The token, if it carries every scope of the rule.
-fn with_scopes(
-    rule: Rule<'_>,
-    token: Option<AccessToken>,
-) -> Result<Option<AccessToken>, GuardRejection> {
+/// Whether the token carries every scope of the rule.
+fn with_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), GuardRejection> {
     match token {
         Some(token) if !rule.scopes.iter().all(|scope| token.has_scope(scope)) => {
             Err(BearerError::InsufficientScope {
@@ -347,7 +403,7 @@ fn with_scopes(
             }
             .into())
         }
-        token => Ok(token),
+        _ => Ok(()),
     }
 }
 
@@ -358,7 +414,7 @@ async fn session_guard(
     parts: &Parts,
     rule: Rule<'_>,
     request: Option<TokenRequest>,
-    cache_key: Option<session_cache::Key>,
+    cache_key: Option<session_cache::Key<'_>>,
     now: i64,
     logto: &Logto,
     handle: SessionHandle,
@@ -378,7 +434,7 @@ async fn session_guard(
             Err(error) => return Err(error.into()),
         },
     };
-    if let Some(key) = cache_key {
+    if let Some(key) = &cache_key {
         remember(inner, &handle, key, request.as_ref(), token.clone(), now);
     }
     Ok(token)
@@ -389,7 +445,7 @@ async fn session_guard(
 fn remember(
     inner: &Inner,
     handle: &SessionHandle,
-    key: session_cache::Key,
+    key: &session_cache::Key<'_>,
     request: Option<&TokenRequest>,
     token: Option<AccessToken>,
     now: i64,
@@ -464,9 +520,8 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
     type Rejection = GuardRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(token) = run(parts, state, D::SPEC.into(), None).await? {
-            parts.extensions.insert(token);
-        }
+        let granted = run(parts, state, D::SPEC.into(), None).await?;
+        parts.extensions.insert(granted);
         Ok(Self(PhantomData))
     }
 }
@@ -486,8 +541,12 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
     type Rejection = GuardRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(token) = parts.extensions.get::<AccessToken>() {
-            return Ok(token.clone());
+        if let Some(token) = parts
+            .extensions
+            .get::<Granted>()
+            .and_then(|g| g.access_token(parts))
+        {
+            return Ok(token);
         }
         let rule = Rule {
             scopes: &[],
@@ -497,10 +556,10 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
             redirect: false,
             needs_token: true,
         };
-        match run(parts, state, rule, None).await? {
-            Some(token) => Ok(token),
-            None => Err(GuardRejection::MissingCredentials),
-        }
+        run(parts, state, rule, None)
+            .await?
+            .access_token(parts)
+            .ok_or(GuardRejection::MissingCredentials)
     }
 }
 
@@ -688,10 +747,8 @@ where
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             match run(&mut parts, &(), guard.rule(), verifier.as_ref()).await {
-                Ok(token) => {
-                    if let Some(token) = token {
-                        parts.extensions.insert(token);
-                    }
+                Ok(granted) => {
+                    parts.extensions.insert(granted);
                     inner.call(Request::from_parts(parts, body)).await
                 }
                 Err(rejection) => Ok(rejection.into_response()),

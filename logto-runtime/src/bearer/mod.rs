@@ -35,7 +35,7 @@ mod error;
 mod header;
 mod keys;
 mod requirements;
-mod verify;
+pub(crate) mod verify;
 
 use std::{fmt, sync::Arc, time::Duration};
 
@@ -170,15 +170,20 @@ impl BearerVerifier {
         token: &str,
         requirements: &Requirements<'_>,
     ) -> Result<AccessToken, BearerError> {
+        let (verified, resource, organization_id) = self.verify_grant(token, requirements).await?;
+        Ok(verified.access_token(token, resource.map(str::to_owned), organization_id))
+    }
+
+    /// As [`verify`](Self::verify), returning the cached verdict and what the endpoint
+    /// matched (resource, organization) instead of a built token.
+    pub(crate) async fn verify_grant<'a>(
+        &self,
+        token: &str,
+        requirements: &Requirements<'a>,
+    ) -> Result<(Arc<Verified>, Option<&'a str>, Option<String>), BearerError> {
         let verified = self.verified(token).await?;
         let (resource, organization_id) = verified.check(requirements)?;
-        Ok(AccessToken {
-            token: token.to_owned(),
-            scopes: verified.scopes.clone(),
-            expires_at: verified.exp,
-            resource: resource.map(str::to_owned),
-            organization_id,
-        })
+        Ok((verified, resource, organization_id))
     }
 
     /// The endpoint-independent verdict on `token`, from the cache or checked now.

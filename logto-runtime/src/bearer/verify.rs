@@ -181,6 +181,22 @@ pub(crate) fn verify(
 }
 
 impl Verified {
+    /// The token a handler sees.
+    pub fn access_token(
+        &self,
+        token: &str,
+        resource: Option<String>,
+        organization_id: Option<String>,
+    ) -> crate::tokens::AccessToken {
+        crate::tokens::AccessToken {
+            token: token.to_owned(),
+            scopes: self.scopes.clone(),
+            expires_at: self.exp,
+            resource,
+            organization_id,
+        }
+    }
+
     /// Whether the token is still good at `now`.
     pub fn is_live(&self, now: i64, leeway: i64) -> bool {
         now <= self.exp.saturating_add(leeway)
