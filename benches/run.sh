@@ -67,15 +67,11 @@ PY
 done
 
 echo "== callgrind: instructions per request (in-process, no sockets)"
-count() { # route requests [exclude-function]
+count() { # route requests
     local out
     out=$(mktemp)
     valgrind --tool=callgrind --callgrind-out-file="$out" target/release/guard_instructions "$1" "$2" >/dev/null 2>&1
-    if [ -n "${3:-}" ]; then
-        callgrind_annotate "$out" | awk -v f="$3" '/PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 } index($0, f) { gsub(",", "", $1); minus += $1 } END { print total - minus }'
-    else
-        callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
-    fi
+    callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
     rm -f "$out"
 }
 declare -A per_request
@@ -85,9 +81,4 @@ for route in unguarded session bearer; do
     per_request[$route]=$(((b - a) / 2000))
     echo "  /$route: ${per_request[$route]} instructions per request"
 done
-# Valgrind's CPU has no SHA extensions, so sha2 runs its portable SHA-256 under
-# callgrind; natively it uses SHA-NI. Also shown without sha2's compression function.
-a=$(count bearer 1000 sha2::sha256::compress256)
-b=$(count bearer 3000 sha2::sha256::compress256)
-bearer_no_sha=$(((b - a) / 2000))
-echo "  guard work: session +$((per_request[session] - per_request[unguarded])), bearer +$((per_request[bearer] - per_request[unguarded])) (+$((bearer_no_sha - per_request[unguarded])) without the portable SHA-256)"
+echo "  guard work per request: session +$((per_request[session] - per_request[unguarded])), bearer +$((per_request[bearer] - per_request[unguarded]))"

@@ -243,7 +243,8 @@ pub(crate) enum Granted {
     /// The request's bearer token, verified.
     Bearer {
         verified: Arc<Verified>,
-        resource: Option<String>,
+        /// The matched resource's position in the token's `aud`.
+        resource: Option<usize>,
         organization_id: Option<String>,
     },
     /// The session's access token, from a cached verdict.
@@ -310,7 +311,7 @@ async fn run<S: Send + Sync>(
                 verifier.verify_grant(token, &requirements).await?;
             Ok(Granted::Bearer {
                 verified,
-                resource: resource.map(str::to_owned),
+                resource,
                 organization_id,
             })
         }

@@ -36,20 +36,24 @@ impl<'a> Credentials<'a> {
         if values.next().is_some() {
             return Self::Malformed("the request has more than one Authorization header");
         }
-        let Ok(value) = value.to_str() else {
-            return Self::Malformed("the Authorization header is not ASCII");
+        // Bytes, not `to_str`: the token check below admits ASCII only anyway, and this
+        // runs on every request.
+        let value = value.as_bytes();
+        let (scheme, rest) = match value.iter().position(|b| *b == b' ') {
+            Some(space) => (&value[..space], &value[space + 1..]),
+            None => (value, &[][..]),
         };
-        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
         // Schemes are case-insensitive (RFC 9110 §11.1).
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return if scheme.is_empty() || !scheme.bytes().all(is_tchar) {
+        if !scheme.eq_ignore_ascii_case(b"bearer") {
+            return if scheme.is_empty() || !scheme.iter().copied().all(is_tchar) {
                 Self::Malformed("the Authorization header has no scheme")
             } else {
                 Self::OtherScheme
             };
         }
         // `1*SP`: one or more spaces, then exactly one b64token.
-        let token = rest.trim_start_matches(' ');
+        let start = rest.iter().position(|b| *b != b' ').unwrap_or(rest.len());
+        let token = &rest[start..];
         if token.is_empty() {
             return Self::Malformed(
                 "the Bearer credentials are empty: send `Authorization: Bearer <access token>`",
@@ -60,15 +64,23 @@ impl<'a> Credentials<'a> {
                 "the Bearer credentials are not one token (RFC 6750 §2.1 b64token)",
             );
         }
-        Self::Bearer(token)
+        match std::str::from_utf8(token) {
+            Ok(token) => Self::Bearer(token),
+            // Unreachable: a b64token is ASCII.
+            Err(_) => Self::Malformed("the Authorization header is not ASCII"),
+        }
     }
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
+fn is_b64token(token: &[u8]) -> bool {
+    let end = token
+        .iter()
+        .rposition(|b| *b != b'=')
+        .map_or(0, |last| last + 1);
+    let body = &token[..end];
     // A fold without early exit, so the check vectorizes: it runs on every request.
-    !body.is_empty() && body.bytes().fold(true, |ok, b| ok & is_b64char(b))
+    !body.is_empty() && body.iter().fold(true, |ok, b| ok & is_b64char(*b))
 }
 
 /// Branch-free: letters (any case, via the case bit), digits, and six punctuation marks.

@@ -5,8 +5,8 @@
 //! algorithms (ES384, ES256, RS256, PS256), `typ: at+jwt`, `iss`, `exp`/`nbf` with a
 //! leeway, `aud`, each required scope as a whole word, and the organization. A token
 //! that names an unknown key makes it fetch the JWKS again (rate limited, one fetch at
-//! a time), so key rotation needs no restart. Verified tokens are cached by their
-//! SHA-256 until they expire.
+//! a time), so key rotation needs no restart. Verified tokens are cached until they
+//! expire, by a keyed 128-bit hash of the token (the cache never holds a token).
 //!
 //! An API server that only accepts bearer tokens needs nothing but `LOGTO_ENDPOINT`:
 //!
@@ -44,7 +44,7 @@ pub use header::Credentials;
 pub use requirements::Requirements;
 
 use self::{
-    cache::{TokenHash, VerifiedCache},
+    cache::{TokenKey, VerifiedCache},
     keys::{KeyCache, KeySource},
     verify::Verified,
 };
@@ -171,16 +171,16 @@ impl BearerVerifier {
         requirements: &Requirements<'_>,
     ) -> Result<AccessToken, BearerError> {
         let (verified, resource, organization_id) = self.verify_grant(token, requirements).await?;
-        Ok(verified.access_token(token, resource.map(str::to_owned), organization_id))
+        Ok(verified.access_token(token, resource, organization_id))
     }
 
     /// As [`verify`](Self::verify), returning the cached verdict and what the endpoint
     /// matched (resource, organization) instead of a built token.
-    pub(crate) async fn verify_grant<'a>(
+    pub(crate) async fn verify_grant(
         &self,
         token: &str,
-        requirements: &Requirements<'a>,
-    ) -> Result<(Arc<Verified>, Option<&'a str>, Option<String>), BearerError> {
+        requirements: &Requirements<'_>,
+    ) -> Result<(Arc<Verified>, Option<usize>, Option<String>), BearerError> {
         let verified = self.verified(token).await?;
         let (resource, organization_id) = verified.check(requirements)?;
         Ok((verified, resource, organization_id))
@@ -190,7 +190,7 @@ impl BearerVerifier {
     async fn verified(&self, token: &str) -> Result<Arc<Verified>, BearerError> {
         let inner = &self.inner;
         let now = inner.clock.unix_seconds();
-        let hash = TokenHash::of(token);
+        let hash = inner.cache.key(token);
         if let Some(verified) = inner.cache.get(&hash) {
             if verified.is_live(now, inner.leeway) {
                 return Ok(verified);
@@ -206,7 +206,7 @@ impl BearerVerifier {
     async fn verify_uncached(
         &self,
         token: &str,
-        hash: TokenHash,
+        hash: TokenKey,
         now: i64,
     ) -> Result<Arc<Verified>, BearerError> {
         let inner = &self.inner;

@@ -185,14 +185,16 @@ impl Verified {
     pub fn access_token(
         &self,
         token: &str,
-        resource: Option<String>,
+        resource: Option<usize>,
         organization_id: Option<String>,
     ) -> crate::tokens::AccessToken {
         crate::tokens::AccessToken {
             token: token.to_owned(),
             scopes: self.scopes.clone(),
             expires_at: self.exp,
-            resource,
+            resource: resource
+                .and_then(|index| self.audiences.get(index))
+                .cloned(),
             organization_id,
         }
     }
@@ -204,21 +206,23 @@ impl Verified {
 
     /// The endpoint's checks: audience, organization, then scopes (a token for another
     /// API is invalid here, whatever its scopes). Returns the matched resource.
-    pub fn check<'a>(
+    /// Returns the position of the matched resource in `aud` (no allocation on the
+    /// hot path) and the organization.
+    pub fn check(
         &self,
-        requirements: &Requirements<'a>,
-    ) -> Result<(Option<&'a str>, Option<String>), BearerError> {
-        let has_audience = |aud: &str| self.audiences.iter().any(|a| a == aud);
+        requirements: &Requirements<'_>,
+    ) -> Result<(Option<usize>, Option<String>), BearerError> {
+        let position = |aud: &str| self.audiences.iter().position(|a| a == aud);
         let (resource, organization) = match requirements.audience {
             Audience::Resource(resource) => {
-                if !has_audience(resource) {
+                let Some(index) = position(resource) else {
                     return Err(InvalidToken::WrongAudience(resource.to_owned()).into());
-                }
-                (Some(resource), self.organization_id.clone())
+                };
+                (Some(index), self.organization_id.clone())
             }
             Audience::Organization(organization) => {
                 let expected = format!("urn:logto:organization:{organization}");
-                if !has_audience(&expected) {
+                if position(&expected).is_none() {
                     return Err(InvalidToken::WrongAudience(expected).into());
                 }
                 (None, Some(organization.to_owned()))
@@ -227,18 +231,19 @@ impl Verified {
                 resource,
                 organization,
             } => {
-                if !has_audience(resource) {
+                let Some(index) = position(resource) else {
                     return Err(InvalidToken::WrongAudience(resource.to_owned()).into());
-                }
+                };
                 if self.organization_id.as_deref() != Some(organization) {
                     return Err(InvalidToken::WrongOrganization(organization.to_owned()).into());
                 }
-                (Some(resource), Some(organization.to_owned()))
+                (Some(index), Some(organization.to_owned()))
             }
             Audience::AnyOf(resources) => {
-                let Some(found) = resources
+                let Some(index) = resources
                     .iter()
-                    .find(|r| r.as_str() != ORGANIZATIONS_RESOURCE && has_audience(r))
+                    .filter(|r| r.as_str() != ORGANIZATIONS_RESOURCE)
+                    .find_map(|r| position(r))
                 else {
                     let api: Vec<&str> = resources
                         .iter()
@@ -252,7 +257,7 @@ impl Verified {
                     };
                     return Err(InvalidToken::WrongAudience(expected).into());
                 };
-                (Some(found.as_str()), self.organization_id.clone())
+                (Some(index), self.organization_id.clone())
             }
         };
         if !requirements
