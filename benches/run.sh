@@ -3,7 +3,7 @@
 # unguarded handlers) and callgrind (instructions per request). Loopback only.
 #
 #   benches/run.sh                 # wrk and callgrind
-#   ROUNDS=5 DURATION=10s benches/run.sh
+#   ROUNDS=5 DURATION=10s benches/run.sh   (the figures of BENCHMARKS.md)
 #
 # Needs: wrk and valgrind (Debian packages), taskset, python3, Node.js with
 # `npm ci --prefix tests/idp` done. Criterion runs separately:
@@ -67,18 +67,22 @@ PY
 done
 
 echo "== callgrind: instructions per request (in-process, no sockets)"
-count() { # route requests
+count() { # route credentials requests
     local out
     out=$(mktemp)
-    valgrind --tool=callgrind --callgrind-out-file="$out" target/release/guard_instructions "$1" "$2" >/dev/null 2>&1
+    valgrind --tool=callgrind --callgrind-out-file="$out" target/release/guard_instructions "$1" "$2" "$3" >/dev/null 2>&1
     callgrind_annotate "$out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
     rm -f "$out"
 }
-declare -A per_request
-for route in unguarded session bearer; do
-    a=$(count "$route" 1000)
-    b=$(count "$route" 3000)
-    per_request[$route]=$(((b - a) / 2000))
-    echo "  /$route: ${per_request[$route]} instructions per request"
+per_request() { # route credentials
+    local a b
+    a=$(count "$1" "$2" 1000)
+    b=$(count "$1" "$2" 3000)
+    echo $(((b - a) / 2000))
+}
+for pair in "session cookie" "bearer bearer"; do
+    set -- $pair
+    base=$(per_request unguarded "$2")
+    guarded=$(per_request "$1" "$2")
+    echo "  $2 sent: /unguarded $base, /$1 $guarded instructions per request: the guard adds $((guarded - base))"
 done
-echo "  guard work per request: session +$((per_request[session] - per_request[unguarded])), bearer +$((per_request[bearer] - per_request[unguarded]))"

@@ -60,7 +60,7 @@ fn verify(c: &mut Criterion) {
         b.to_async(&runtime)
             .iter(|| cold.verify(&token, &requirements))
     });
-    group.bench_function("logto cached (SHA-256 lookup + claims)", |b| {
+    group.bench_function("logto cached (keyed-hash lookup + claims)", |b| {
         b.to_async(&runtime)
             .iter(|| cached.verify(&token, &requirements))
     });

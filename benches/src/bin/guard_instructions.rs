@@ -2,9 +2,11 @@
 //! in-process (no sockets) to one route of `logto_bench::app`, rebuilt from the setup
 //! `guard_server` wrote (which must still be running: it is the provider).
 //!
-//! `guard_instructions <unguarded|session|bearer> <N>`. Instruction counts of two runs
-//! with different N, divided by the difference of N, give the cost of one request;
-//! `benches/run.sh` does the arithmetic.
+//! `guard_instructions <unguarded|session|bearer> <cookie|bearer> <N>`: the route, the
+//! credentials sent (the session cookie or the bearer token; compare each guard with
+//! `/unguarded` sent the same header, since the session layer reads cookies), and the
+//! request count. Instruction counts of two runs with different N, divided by the
+//! difference of N, give the cost of one request; `benches/run.sh` does the arithmetic.
 
 use axum::body::Body;
 use http::{Request, StatusCode, header};
@@ -14,6 +16,7 @@ use tower::ServiceExt;
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let route = args.next().ok_or("route: unguarded, session or bearer")?;
+    let credentials = args.next().ok_or("credentials: cookie or bearer")?;
     let count: usize = args
         .next()
         .and_then(|n| n.parse().ok())
@@ -27,10 +30,10 @@ fn main() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let app = logto_bench::app(&setup.logto());
-        let (name, value) = match route.as_str() {
+        let (name, value) = match credentials.as_str() {
             "bearer" => (header::AUTHORIZATION, format!("Bearer {}", setup.token)),
-            "session" | "unguarded" => (header::COOKIE, setup.cookie.clone()),
-            other => return Err(format!("unknown route {other}")),
+            "cookie" => (header::COOKIE, setup.cookie.clone()),
+            other => return Err(format!("unknown credentials {other}")),
         };
         let request = || {
             Request::get(format!("/{route}"))
