@@ -7,8 +7,8 @@ use url::Url;
 use crate::{
     bearer::BearerVerifier,
     config::Config,
-    guard::session_cache::SessionGuardCache,
     error::{Error, ProviderError},
+    guard::session_cache::SessionGuardCache,
     oidc::{HttpClient, Provider, ProviderCache},
     settings::{LogtoBuilder, Settings},
     tokens::RefreshCoordinator,

@@ -4,8 +4,6 @@
 
 #[path = "../../examples/support/api.rs"]
 mod api;
-#[path = "../../examples/support/app.rs"]
-mod quickstart;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,6 +15,8 @@ use p384::pkcs8::EncodePrivateKey;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
+// The quickstart's router, loaded once for the binary by its own test module.
+use crate::quickstart::app as quickstart;
 use crate::support::{
     Browser, Idp, RESOURCE, SECRET, TestApp, TestAuth, TestClock, idp, jwt_claims, jwt_header,
     provider, serve,

@@ -4,9 +4,9 @@
 //! One binary with modules keeps link time down.
 
 mod callback_errors;
-mod guards;
 mod claims;
 mod e2e;
+mod guards;
 mod provider_failures;
 mod quickstart;
 mod session_cookies;

@@ -2,7 +2,7 @@
 //! issues specify, signed in and out.
 
 #[path = "../../examples/support/app.rs"]
-mod app;
+pub(crate) mod app;
 
 use reqwest::StatusCode;
 use serde_json::json;

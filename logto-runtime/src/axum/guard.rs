@@ -264,7 +264,7 @@ impl Granted {
                 organization_id,
             } => match Credentials::from_headers(&parts.headers) {
                 Credentials::Bearer(token) => {
-                    Some(verified.access_token(token, resource.clone(), organization_id.clone()))
+                    Some(verified.access_token(token, *resource, organization_id.clone()))
                 }
                 _ => None,
             },
