@@ -61,7 +61,7 @@ pub async fn extract_optional_claims<U: Claims, S: Send + Sync>(
 /// async fn orders_page(RedirectToSignIn(claims): RedirectToSignIn<IdTokenClaims>) -> String {
 ///     format!("Your orders, {}", claims.sub())
 /// }
-/// # let _ = axum::routing::get(orders_page);
+/// # let _: axum::routing::MethodRouter = axum::routing::get(orders_page);
 /// ```
 #[derive(Debug, Clone)]
 pub struct RedirectToSignIn<U>(pub U);

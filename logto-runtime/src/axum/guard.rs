@@ -536,7 +536,7 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
 /// async fn orders(token: logto_runtime::AccessToken) -> String {
 ///     format!("{} may read", token.subject().unwrap_or_default())
 /// }
-/// # let _ = axum::routing::get(orders);
+/// # let _: axum::routing::MethodRouter = axum::routing::get(orders);
 /// ```
 impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
     type Rejection = GuardRejection;
