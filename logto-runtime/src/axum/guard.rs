@@ -48,6 +48,10 @@ pub enum GuardRejection {
     /// `WWW-Authenticate: Bearer` challenge.
     #[error("no credentials: sign in, or send an access token in `Authorization: Bearer <token>`")]
     MissingCredentials,
+    /// No bearer token, where only bearer tokens count (an API): 401 with a bare
+    /// `WWW-Authenticate: Bearer` challenge.
+    #[error("no access token: send one in `Authorization: Bearer <token>`")]
+    MissingBearerToken,
     /// Signed out, on a page that opted into a redirect: 303 to sign-in and back.
     #[error("not signed in: redirecting to {location}")]
     RedirectToSignIn {
@@ -103,7 +107,7 @@ fn challenge(response: &mut Response, value: String) {
 impl IntoResponse for GuardRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::MissingCredentials => {
+            Self::MissingCredentials | Self::MissingBearerToken => {
                 let mut response =
                     json_error(StatusCode::UNAUTHORIZED, "unauthorized", &self.to_string());
                 challenge(&mut response, "Bearer".into());
@@ -316,7 +320,7 @@ async fn run<S: Send + Sync>(
             })
         }
         Credentials::None | Credentials::OtherScheme if rule.bearer_only => {
-            Err(GuardRejection::MissingCredentials)
+            Err(GuardRejection::MissingBearerToken)
         }
         Credentials::None | Credentials::OtherScheme => {
             let Some(RequestLogto { logto, handle }) =
@@ -324,7 +328,7 @@ async fn run<S: Send + Sync>(
             else {
                 // An API without sessions: only bearer tokens could have passed.
                 return match verifier(own, parts) {
-                    Some(_) => Err(GuardRejection::MissingCredentials),
+                    Some(_) => Err(GuardRejection::MissingBearerToken),
                     None => Err(AuthRejection::MissingLayer.into_session()),
                 };
             };
