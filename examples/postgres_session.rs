@@ -16,11 +16,14 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let dev = dev::prepare("postgres-session").await?;
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = std::env::var("DATABASE_SCHEMA").unwrap_or_else(|_| "public".into());
     let store = logto::PostgresStore::connect(&url, &schema)
         .await
-        .map_err(|e| format!("DATABASE_URL: {e} (start PostgreSQL, or point DATABASE_URL at it)"))?;
+        .map_err(|e| {
+            format!("DATABASE_URL: {e} (start PostgreSQL, or point DATABASE_URL at it)")
+        })?;
     let logto = dev
         .builder::<app::Auth>()
         .session_store(store)

@@ -50,17 +50,28 @@ pub const DEMO_USER: (&str, &str) = ("demo", "demo-password");
 /// Reads the listening address from `LOGTO_BASE_URL` (and `PORT`), and starts the
 /// bundled provider when `LOGTO_ENDPOINT` is not set.
 pub async fn prepare(app_id: &str) -> Result<Dev, String> {
-    let base_url = std::env::var("LOGTO_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".to_owned());
-    let base = url::Url::parse(&base_url).map_err(|e| format!("LOGTO_BASE_URL: `{base_url}` is not a URL ({e})"))?;
-    let host = base.host_str().ok_or("LOGTO_BASE_URL: the URL has no host")?.to_owned();
-    let host = if host == "localhost" { "127.0.0.1".to_owned() } else { host };
+    let base_url =
+        std::env::var("LOGTO_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:3000".to_owned());
+    let base = url::Url::parse(&base_url)
+        .map_err(|e| format!("LOGTO_BASE_URL: `{base_url}` is not a URL ({e})"))?;
+    let host = base
+        .host_str()
+        .ok_or("LOGTO_BASE_URL: the URL has no host")?
+        .to_owned();
+    let host = if host == "localhost" {
+        "127.0.0.1".to_owned()
+    } else {
+        host
+    };
     let port = match std::env::var("PORT") {
-        Ok(port) => port.parse::<u16>().map_err(|_| format!("PORT: `{port}` is not a port number"))?,
+        Ok(port) => port
+            .parse::<u16>()
+            .map_err(|_| format!("PORT: `{port}` is not a port number"))?,
         Err(_) => base.port_or_known_default().unwrap_or(3000),
     };
-    let addr: SocketAddr = format!("{host}:{port}")
-        .parse()
-        .map_err(|_| format!("LOGTO_BASE_URL: listen on an IP address or localhost, not `{host}`"))?;
+    let addr: SocketAddr = format!("{host}:{port}").parse().map_err(|_| {
+        format!("LOGTO_BASE_URL: listen on an IP address or localhost, not `{host}`")
+    })?;
 
     if std::env::var_os("LOGTO_ENDPOINT").is_some() {
         return Ok(Dev {
@@ -73,7 +84,10 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
     }
     let dir = idp::idp_dir();
     if !dir.join("node_modules").join("oidc-provider").exists() {
-        eprintln!("Installing the bundled test provider: npm ci --prefix {}", dir.display());
+        eprintln!(
+            "Installing the bundled test provider: npm ci --prefix {}",
+            dir.display()
+        );
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
@@ -95,7 +109,10 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
         }))
         .await;
     println!("Started the bundled test provider at {}", provider.endpoint);
-    println!("Sign in as `{}` with the password `{}`", DEMO_USER.0, DEMO_USER.1);
+    println!(
+        "Sign in as `{}` with the password `{}`",
+        DEMO_USER.0, DEMO_USER.1
+    );
     Ok(Dev {
         addr,
         provider: Some(provider),
@@ -110,7 +127,12 @@ impl Dev {
     pub async fn serve(&self, app: axum::Router, logto: &logto::Logto) -> Result<(), String> {
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e} (set PORT to another port)", self.addr))?;
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}: {e} (set PORT to another port)",
+                    self.addr
+                )
+            })?;
         println!("Open http://{} and click Sign In", self.addr);
         println!(
             "Redirect URI: {}  Post sign-out redirect URI: {}",
@@ -131,5 +153,9 @@ pub fn exit_on_error(result: Result<(), String>) {
 
 fn random_secret() -> String {
     use rand::{Rng, distributions::Alphanumeric};
-    rand::thread_rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect()
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect()
 }

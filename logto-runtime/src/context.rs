@@ -57,13 +57,20 @@ pub(crate) struct Live {
 
 impl Live {
     fn sub(&self) -> String {
-        self.id_claims.get("sub").and_then(Value::as_str).unwrap_or_default().to_owned()
+        self.id_claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
 /// The session of the request, if it is live: an unexpired ID token, or an expired one
 /// that the refresh token renews. A stored ID token alone is not enough.
-pub(crate) async fn live_session(inner: &Inner, handle: &SessionHandle) -> Result<Option<Live>, ContextError> {
+pub(crate) async fn live_session(
+    inner: &Inner,
+    handle: &SessionHandle,
+) -> Result<Option<Live>, ContextError> {
     persist::ensure_loaded(inner, handle).await?;
     let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
         return Ok(None);
@@ -154,13 +161,18 @@ pub(crate) async fn access_token(
     };
     let key = request.key();
     let now = inner.settings.clock.unix_seconds();
-    let cached = live.data.tokens.get(&key).filter(|t| t.is_fresh(now) && !request.is_forced());
+    let cached = live
+        .data
+        .tokens
+        .get(&key)
+        .filter(|t| t.is_fresh(now) && !request.is_forced());
     let token = match cached {
         Some(token) => token.clone(),
         None => {
             let before = live.data.clone();
             let sub = live.sub();
-            let refreshed = persist::refresh(inner, handle, &mut live.data, Some(request), &sub).await;
+            let refreshed =
+                persist::refresh(inner, handle, &mut live.data, Some(request), &sub).await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
                     handle.lock().set_session(None);
@@ -176,7 +188,13 @@ pub(crate) async fn access_token(
         }
     };
     Ok(AccessToken {
-        scopes: token.scope.as_deref().unwrap_or_default().split_whitespace().map(str::to_owned).collect(),
+        scopes: token
+            .scope
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
         token: token.token,
         expires_at: token.expires_at,
         resource: request.resource_indicator().map(str::to_owned),
@@ -244,7 +262,9 @@ impl<U> Context<U> {
         let Some(live) = self.live.as_mut() else {
             return Ok(None);
         };
-        userinfo(&self.logto.inner, &self.handle, live).await.map(Some)
+        userinfo(&self.logto.inner, &self.handle, live)
+            .await
+            .map(Some)
     }
 
     /// The access token for an API resource (`getAccessToken` in Logto's SDKs), from
@@ -254,8 +274,12 @@ impl<U> Context<U> {
     }
 
     /// An organization token (`getOrganizationToken`).
-    pub async fn organization_token(&self, organization_id: &str) -> Result<AccessToken, TokenError> {
-        self.token(&TokenRequest::organization(organization_id)).await
+    pub async fn organization_token(
+        &self,
+        organization_id: &str,
+    ) -> Result<AccessToken, TokenError> {
+        self.token(&TokenRequest::organization(organization_id))
+            .await
     }
 
     /// Any access token: resource, organization, both, forced or not.

@@ -163,7 +163,9 @@ pub enum CallbackError {
     #[error("the callback has no `state` parameter")]
     MissingState,
     /// No sign-in in progress matches the `state`: forged, replayed or expired.
-    #[error("no sign-in in progress matches this callback's `state` (forged, replayed, or older than 10 minutes): start the sign-in again")]
+    #[error(
+        "no sign-in in progress matches this callback's `state` (forged, replayed, or older than 10 minutes): start the sign-in again"
+    )]
     UnknownState,
     /// The callback carries no `code`.
     #[error("the callback has no `code` parameter")]

@@ -15,21 +15,20 @@ mod error;
 mod guard;
 mod logto;
 mod oidc;
-mod session;
 mod persist;
+mod session;
 mod settings;
 pub mod store;
 mod tokens;
 
 pub use crate::axum::{
-    AuthRejection, BearerLayer, BearerService, Guard, GuardLayer, GuardRejection, GuardService, LogtoLayer,
-    LogtoService, RedirectToSignIn,
+    AuthRejection, BearerLayer, BearerService, Guard, GuardLayer, GuardRejection, GuardService,
+    LogtoLayer, LogtoService, RedirectToSignIn,
 };
 pub use bearer::{BearerError, BearerVerifier, BearerVerifierBuilder};
 pub use claims::{
-    Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole, OrganizationRoleError,
-    SsoIdentity,
-    UnixMillis,
+    Address, ClaimError, Claims, IdTokenClaims, Identity, OrganizationData, OrganizationRole,
+    OrganizationRoleError, SsoIdentity, UnixMillis,
 };
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, UserScope};
@@ -38,21 +37,23 @@ pub use error::{CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, P
 pub use logto::Logto;
 pub use oidc::SignInOptions;
 pub use settings::LogtoBuilder;
-pub use tokens::{AccessToken, TokenError, TokenRequest};
 #[cfg(feature = "postgres")]
 pub use store::PostgresStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{MemoryStore, SessionStore, StoreError};
+pub use tokens::{AccessToken, TokenError, TokenRequest};
 
 /// Items the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::axum::{GuardDef, Guarded, extract_claims, extract_optional_claims};
-    pub use crate::guard::{GuardSpec, Registered, has_one_resource, requests_resource, requests_scope};
-    pub use inventory;
-    pub use crate::claims::__private::*;
     pub use crate::AuthRejection;
+    pub use crate::axum::{GuardDef, Guarded, extract_claims, extract_optional_claims};
+    pub use crate::claims::__private::*;
+    pub use crate::guard::{
+        GuardSpec, Registered, has_one_resource, requests_resource, requests_scope,
+    };
     pub use ::axum;
+    pub use inventory;
     pub use serde_json;
 }

@@ -25,7 +25,11 @@ fn sealed_name(id: &str) -> String {
 
 fn seal(inner: &Inner, id: &str, data: &SessionData) -> Vec<u8> {
     let plain = serde_json::to_vec(data).unwrap_or_default();
-    inner.settings.keys.seal(&sealed_name(id), &plain).into_bytes()
+    inner
+        .settings
+        .keys
+        .seal(&sealed_name(id), &plain)
+        .into_bytes()
 }
 
 fn open(inner: &Inner, id: &str, bytes: &[u8]) -> Option<SessionData> {
@@ -83,12 +87,18 @@ pub(crate) fn merge(ours: SessionData, mut stored: SessionData) -> SessionData {
         }
     }
     if let Some(token) = ours.access_token
-        && stored.access_token.as_ref().is_none_or(|t| t.refresh_at < token.refresh_at)
+        && stored
+            .access_token
+            .as_ref()
+            .is_none_or(|t| t.refresh_at < token.refresh_at)
     {
         stored.access_token = Some(token);
     }
     if let Some(userinfo) = ours.userinfo
-        && stored.userinfo.as_ref().is_none_or(|u| u.expires_at < userinfo.expires_at)
+        && stored
+            .userinfo
+            .as_ref()
+            .is_none_or(|u| u.expires_at < userinfo.expires_at)
     {
         stored.userinfo = Some(userinfo);
     }
@@ -107,7 +117,12 @@ async fn save_merged(
     let timeout = inner.settings.store_timeout;
     for _ in 0..8 {
         let sealed = seal(inner, id, &data);
-        if let Some(saved) = bounded(timeout, store.save(id, &sealed, ttl(inner, &data), Expect::Version(version))).await? {
+        if let Some(saved) = bounded(
+            timeout,
+            store.save(id, &sealed, ttl(inner, &data), Expect::Version(version)),
+        )
+        .await?
+        {
             return Ok(Some((data, saved)));
         }
         let Some(record) = bounded(timeout, store.load(id)).await? else {
@@ -119,7 +134,9 @@ async fn save_merged(
         data = merge(data, stored);
         version = record.version;
     }
-    Err(StoreError::Unavailable("concurrent saves of one session kept conflicting".into()))
+    Err(StoreError::Unavailable(
+        "concurrent saves of one session kept conflicting".into(),
+    ))
 }
 
 /// Writes what the request changed to the store; the layer calls it before the
@@ -134,7 +151,12 @@ pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Resul
         let Some((pending, renew)) = session.pending() else {
             return Ok(());
         };
-        (pending, renew, session.store_id(&inner.settings), session.version())
+        (
+            pending,
+            renew,
+            session.store_id(&inner.settings),
+            session.version(),
+        )
     };
     let Some(data) = pending else {
         if let Some(id) = &id {
@@ -144,17 +166,22 @@ pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Resul
         return Ok(());
     };
     match (id, version) {
-        (Some(id), Some(version)) if !renew => match save_merged(inner, store, &id, data, version).await? {
-            Some((data, version)) => handle.lock().saved(Some(data), Some(id), Some(version)),
-            None => handle.lock().saved(None, None, None),
-        },
+        (Some(id), Some(version)) if !renew => {
+            match save_merged(inner, store, &id, data, version).await? {
+                Some((data, version)) => handle.lock().saved(Some(data), Some(id), Some(version)),
+                None => handle.lock().saved(None, None, None),
+            }
+        }
         (old, _) => {
             // A new id at every sign-in: an id known before it is worth nothing after.
             let new_id = random_id();
             let sealed = seal(inner, &new_id, &data);
-            let version = bounded(timeout, store.save(&new_id, &sealed, ttl(inner, &data), Expect::Absent))
-                .await?
-                .ok_or_else(|| StoreError::Unavailable("a fresh session id was taken".into()))?;
+            let version = bounded(
+                timeout,
+                store.save(&new_id, &sealed, ttl(inner, &data), Expect::Absent),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("a fresh session id was taken".into()))?;
             if let Some(old) = old {
                 bounded(timeout, store.delete(&old)).await?;
             }
@@ -164,7 +191,11 @@ pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Resul
     Ok(())
 }
 
-async fn acquire(inner: &Inner, store: &dyn SessionStore, key: &str) -> Result<LockToken, StoreError> {
+async fn acquire(
+    inner: &Inner,
+    store: &dyn SessionStore,
+    key: &str,
+) -> Result<LockToken, StoreError> {
     let timeout = inner.settings.store_timeout;
     let deadline = tokio::time::Instant::now() + LOCK_TTL + inner.settings.http_timeout;
     loop {
@@ -181,7 +212,12 @@ async fn acquire(inner: &Inner, store: &dyn SessionStore, key: &str) -> Result<L
 /// The token `request` needs, if `data` already holds a usable one (`None` request:
 /// the ID token and the userinfo token). A forced request takes only a token other
 /// than the one it had.
-fn usable(inner: &Inner, data: &SessionData, before: &SessionData, request: Option<&TokenRequest>) -> Option<StoredToken> {
+fn usable(
+    inner: &Inner,
+    data: &SessionData,
+    before: &SessionData,
+    request: Option<&TokenRequest>,
+) -> Option<StoredToken> {
     let now = inner.settings.clock.unix_seconds();
     match request {
         Some(request) => {
@@ -214,7 +250,9 @@ pub(crate) async fn refresh(
         return inner.refresh.refresh(inner, data, request, sub).await;
     };
     let key = format!("refresh:{id}");
-    let lock = acquire(inner, store, &key).await.map_err(TokenError::Store)?;
+    let lock = acquire(inner, store, &key)
+        .await
+        .map_err(TokenError::Store)?;
     let result = refresh_locked(inner, handle, store, &id, data, request, sub).await;
     if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
         // The lock expires by itself.
@@ -234,25 +272,36 @@ async fn refresh_locked(
 ) -> Result<StoredToken, TokenError> {
     let timeout = inner.settings.store_timeout;
     let before = data.clone();
-    let record = bounded(timeout, store.load(id)).await.map_err(TokenError::Store)?;
-    let Some((stored, mut version)) = record.and_then(|r| Some((open(inner, id, &r.data)?, r.version))) else {
+    let record = bounded(timeout, store.load(id))
+        .await
+        .map_err(TokenError::Store)?;
+    let Some((stored, mut version)) =
+        record.and_then(|r| Some((open(inner, id, &r.data)?, r.version)))
+    else {
         // Signed out meanwhile.
         return Err(TokenError::SessionEnded);
     };
     *data = merge(data.clone(), stored);
     if let Some(token) = usable(inner, data, &before, request) {
-        handle.lock().saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+        handle
+            .lock()
+            .saved(Some(data.clone()), Some(id.to_owned()), Some(version));
         return Ok(token);
     }
     let token = inner.refresh.refresh(inner, data, request, sub).await?;
-    match save_merged(inner, store, id, data.clone(), version).await.map_err(TokenError::Store)? {
+    match save_merged(inner, store, id, data.clone(), version)
+        .await
+        .map_err(TokenError::Store)?
+    {
         Some((saved, saved_version)) => {
             *data = saved;
             version = saved_version;
         }
         None => return Err(TokenError::SessionEnded),
     }
-    handle.lock().saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+    handle
+        .lock()
+        .saved(Some(data.clone()), Some(id.to_owned()), Some(version));
     Ok(token)
 }
 
@@ -287,7 +336,10 @@ mod tests {
         let mut ours = session("old");
         ours.tokens.insert("a#".into(), token("ours-a", 50));
         ours.tokens.insert("b#".into(), token("ours-b", 10));
-        ours.userinfo = Some(CachedUserinfo { claims: Default::default(), expires_at: 90 });
+        ours.userinfo = Some(CachedUserinfo {
+            claims: Default::default(),
+            expires_at: 90,
+        });
         let mut stored = session("new");
         stored.tokens.insert("b#".into(), token("stored-b", 40));
         let merged = merge(ours, stored);

@@ -10,8 +10,8 @@ use crate::{
     config::{Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
     oidc::SignInOptions,
-    store::SessionStore,
     session::codec::CookieKeys,
+    store::SessionStore,
 };
 
 /// Scopes every sign-in requests, as Logto's SDKs do.
@@ -272,24 +272,49 @@ impl LogtoBuilder {
     }
 
     pub(crate) fn validate(self) -> Result<Settings, ConfigError> {
-        let endpoint = required(self.endpoint, "LOGTO_ENDPOINT", "the Logto endpoint, for example https://tenant.logto.app")?;
+        let endpoint = required(
+            self.endpoint,
+            "LOGTO_ENDPOINT",
+            "the Logto endpoint, for example https://tenant.logto.app",
+        )?;
         let endpoint = http_url(&endpoint, "LOGTO_ENDPOINT")?;
         let issuer = match self.issuer {
-            Some(issuer) => http_url(&issuer, "issuer")?.as_str().trim_end_matches('/').to_owned(),
+            Some(issuer) => http_url(&issuer, "issuer")?
+                .as_str()
+                .trim_end_matches('/')
+                .to_owned(),
             None => format!("{}/oidc", endpoint.as_str().trim_end_matches('/')),
         };
-        let app_id = required(self.app_id, "LOGTO_APP_ID", "the application id from the Logto console")?;
-        let app_secret = required(self.app_secret, "LOGTO_APP_SECRET", "the application secret from the Logto console")?;
-        let base_url = required(self.base_url, "LOGTO_BASE_URL", "the public URL of this app, for example http://localhost:3000")?;
+        let app_id = required(
+            self.app_id,
+            "LOGTO_APP_ID",
+            "the application id from the Logto console",
+        )?;
+        let app_secret = required(
+            self.app_secret,
+            "LOGTO_APP_SECRET",
+            "the application secret from the Logto console",
+        )?;
+        let base_url = required(
+            self.base_url,
+            "LOGTO_BASE_URL",
+            "the public URL of this app, for example http://localhost:3000",
+        )?;
         let base_url = http_url(&base_url, "LOGTO_BASE_URL")?;
-        let secret = required(self.cookie_secret, "LOGTO_COOKIE_SECRET", "a random string of at least 32 characters")?;
+        let secret = required(
+            self.cookie_secret,
+            "LOGTO_COOKIE_SECRET",
+            "a random string of at least 32 characters",
+        )?;
         let mut secrets = vec![secret];
         secrets.extend(self.old_cookie_secrets);
         for secret in &secrets {
             if secret.chars().count() < MIN_COOKIE_SECRET_LEN {
                 return Err(ConfigError::new(
                     "LOGTO_COOKIE_SECRET",
-                    format!("must be at least {MIN_COOKIE_SECRET_LEN} characters long (generate one with `openssl rand -base64 32`)"),
+                    format!(
+                        "must be at least {MIN_COOKIE_SECRET_LEN} characters long (generate one with `openssl rand -base64 32`)"
+                    ),
                 ));
             }
         }
@@ -299,7 +324,10 @@ impl LogtoBuilder {
             ("sign_out_path", &self.sign_out_path),
         ] {
             if !path.starts_with('/') || path.starts_with("//") {
-                return Err(ConfigError::new(setting, format!("`{path}` must be an absolute path such as /callback")));
+                return Err(ConfigError::new(
+                    setting,
+                    format!("`{path}` must be an absolute path such as /callback"),
+                ));
             }
         }
         let callback_url = join_path(&base_url, &self.callback_path);
@@ -378,22 +406,38 @@ impl Settings {
     }
 }
 
-pub(crate) fn required(value: Option<String>, setting: &'static str, what: &str) -> Result<String, ConfigError> {
+pub(crate) fn required(
+    value: Option<String>,
+    setting: &'static str,
+    what: &str,
+) -> Result<String, ConfigError> {
     match value {
         Some(value) if !value.trim().is_empty() => Ok(value),
-        _ => Err(ConfigError::new(setting, format!("is not set: set it to {what}"))),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("is not set: set it to {what}"),
+        )),
     }
 }
 
 pub(crate) fn http_url(value: &str, setting: &'static str) -> Result<Url, ConfigError> {
     let url = Url::parse(value.trim()).map_err(|e| {
-        ConfigError::new(setting, format!("`{value}` is not a URL ({e}): write it as http(s)://host[:port]"))
+        ConfigError::new(
+            setting,
+            format!("`{value}` is not a URL ({e}): write it as http(s)://host[:port]"),
+        )
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ConfigError::new(setting, format!("`{value}` must be an http or https URL with a host")));
+        return Err(ConfigError::new(
+            setting,
+            format!("`{value}` must be an http or https URL with a host"),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::new(setting, format!("`{value}` must not carry a query or fragment")));
+        return Err(ConfigError::new(
+            setting,
+            format!("`{value}` must not carry a query or fragment"),
+        ));
     }
     Ok(url)
 }
@@ -411,7 +455,13 @@ fn join_path(base: &Url, path: &str) -> Url {
 fn cookie_safe(app_id: &str) -> String {
     app_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -447,7 +497,8 @@ mod tests {
 
     struct Auth;
     impl Config for Auth {
-        const SCOPES: &'static [&'static str] = &["email", "profile", "urn:logto:scope:organizations", "read"];
+        const SCOPES: &'static [&'static str] =
+            &["email", "profile", "urn:logto:scope:organizations", "read"];
         const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
         const CLAIMS_SCOPES: &'static [&'static [&'static str]] = &[&["email", "phone"]];
     }
@@ -466,12 +517,29 @@ mod tests {
         let settings = builder().validate().unwrap();
         assert_eq!(
             settings.scopes,
-            ["openid", "offline_access", "profile", "email", "phone", "urn:logto:scope:organizations", "read"]
+            [
+                "openid",
+                "offline_access",
+                "profile",
+                "email",
+                "phone",
+                "urn:logto:scope:organizations",
+                "read"
+            ]
         );
-        assert_eq!(settings.resources, ["https://api.example.com", ORGANIZATIONS_RESOURCE]);
+        assert_eq!(
+            settings.resources,
+            ["https://api.example.com", ORGANIZATIONS_RESOURCE]
+        );
         assert_eq!(settings.issuer, "http://127.0.0.2:3001/oidc");
-        assert_eq!(settings.callback_url.as_str(), "http://127.0.0.1:3000/callback");
-        assert_eq!(settings.post_sign_out_redirect_uri.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            settings.callback_url.as_str(),
+            "http://127.0.0.1:3000/callback"
+        );
+        assert_eq!(
+            settings.post_sign_out_redirect_uri.as_str(),
+            "http://127.0.0.1:3000/"
+        );
         assert_eq!(settings.cookie_name, "logto_app");
         assert!(!settings.cookie_secure);
     }
@@ -488,18 +556,32 @@ mod tests {
         let mut b = builder();
         b.app_id = None;
         assert_eq!(b.validate().err().unwrap().setting, "LOGTO_APP_ID");
-        let err = builder().endpoint("tenant.logto.app").validate().err().unwrap();
+        let err = builder()
+            .endpoint("tenant.logto.app")
+            .validate()
+            .err()
+            .unwrap();
         assert_eq!(err.setting, "LOGTO_ENDPOINT");
         let err = builder().base_url("ftp://x").validate().err().unwrap();
         assert_eq!(err.setting, "LOGTO_BASE_URL");
-        let err = builder().callback_path("callback").validate().err().unwrap();
+        let err = builder()
+            .callback_path("callback")
+            .validate()
+            .err()
+            .unwrap();
         assert_eq!(err.setting, "callback_path");
     }
 
     #[test]
     fn callback_url_keeps_a_base_path_and_https_makes_cookies_secure() {
-        let settings = builder().base_url("https://example.com/app/").validate().unwrap();
-        assert_eq!(settings.callback_url.as_str(), "https://example.com/app/callback");
+        let settings = builder()
+            .base_url("https://example.com/app/")
+            .validate()
+            .unwrap();
+        assert_eq!(
+            settings.callback_url.as_str(),
+            "https://example.com/app/callback"
+        );
         assert!(settings.cookie_secure);
     }
 }

@@ -95,7 +95,10 @@ async fn get_with(browser: &Browser, base: &str, path: &str) -> (StatusCode, Val
     let response = browser.get(&format!("{base}{path}")).await;
     let status = response.status();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 #[tokio::test]
@@ -104,13 +107,30 @@ async fn the_scopes_of_the_claims_types_are_requested() {
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
     let auth = provider().last_auth(&app.client_id).await;
-    let scopes: Vec<&str> = auth["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    for scope in ["email", "phone", "custom_data", "urn:logto:scope:organizations", "urn:logto:scope:organization_roles"] {
+    let scopes: Vec<&str> = auth["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    for scope in [
+        "email",
+        "phone",
+        "custom_data",
+        "urn:logto:scope:organizations",
+        "urn:logto:scope:organization_roles",
+    ] {
         assert!(scopes.contains(&scope), "{scope} requested: {scopes:?}");
     }
-    assert!(!scopes.contains(&"address") && !scopes.contains(&"identities"), "nothing unasked: {scopes:?}");
+    assert!(
+        !scopes.contains(&"address") && !scopes.contains(&"identities"),
+        "nothing unasked: {scopes:?}"
+    );
     let resources = auth["resource"].as_array().unwrap();
-    assert!(resources.contains(&json!("urn:logto:resource:organizations")), "{resources:?}");
+    assert!(
+        resources.contains(&json!("urn:logto:resource:organizations")),
+        "{resources:?}"
+    );
 }
 
 #[tokio::test]
@@ -131,14 +151,24 @@ async fn typed_values_and_userinfo_only_on_demand() {
         assert_eq!(user["email"], "demo@example.com");
         assert_eq!(user["email_verified"], true);
         assert_eq!(user["phone_number_verified"], false);
-        assert_eq!(user["created_at"], 1_700_000_000_123_i64, "milliseconds, as Logto sends them");
+        assert_eq!(
+            user["created_at"], 1_700_000_000_123_i64,
+            "milliseconds, as Logto sends them"
+        );
         assert_eq!(user["created_at_year_ok"], true);
         assert_eq!(user["updated_at"], 1_710_000_000_456_i64);
         assert_eq!(user["organizations"], json!(["org_acme", "org_globex"]));
-        assert_eq!(user["organization_roles"], json!([["org_acme", "admin"], ["org_globex", "member"]]));
+        assert_eq!(
+            user["organization_roles"],
+            json!([["org_acme", "admin"], ["org_globex", "member"]])
+        );
     }
     assert_eq!(get_with(&browser, &base, "/optional").await.1, "user_demo");
-    assert_eq!(count(&provider().counts(&app.client_id).await, &["userinfo"]), 0, "no field needs userinfo");
+    assert_eq!(
+        count(&provider().counts(&app.client_id).await, &["userinfo"]),
+        0,
+        "no field needs userinfo"
+    );
 
     for _ in 0..5 {
         let (status, user) = get_with(&browser, &base, "/userinfo").await;
@@ -146,14 +176,23 @@ async fn typed_values_and_userinfo_only_on_demand() {
         assert_eq!(user["custom_data"], json!({"plan": "pro", "seats": 3}));
         assert_eq!(user["organization_data"], json!(["org_acme", "org_globex"]));
     }
-    assert_eq!(count(&provider().counts(&app.client_id).await, &["userinfo"]), 1, "once per session, then cached");
+    assert_eq!(
+        count(&provider().counts(&app.client_id).await, &["userinfo"]),
+        1,
+        "once per session, then cached"
+    );
 
     // Refreshing an organization token does not refetch userinfo.
-    let (status, _) = browser.json(&app.url("/api/token?organization_id=org_acme")).await;
+    let (status, _) = browser
+        .json(&app.url("/api/token?organization_id=org_acme"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = get_with(&browser, &base, "/userinfo").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(count(&provider().counts(&app.client_id).await, &["userinfo"]), 1);
+    assert_eq!(
+        count(&provider().counts(&app.client_id).await, &["userinfo"]),
+        1
+    );
 }
 
 #[tokio::test]
@@ -169,9 +208,22 @@ async fn a_malformed_claim_is_a_typed_error_not_a_panic() {
         }))
         .await;
     let browser = Browser::new();
-    assert_eq!(browser.sign_in(&app, &username, "pw").await.response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser
+            .sign_in(&app, &username, "pw")
+            .await
+            .response
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     let (status, body) = get_with(&browser, &base, "/id-token").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert_eq!(body["error"], "invalid_claims");
-    assert!(body["error_description"].as_str().unwrap().contains("created_at"), "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("created_at"),
+        "{body}"
+    );
 }

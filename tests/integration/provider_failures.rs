@@ -6,7 +6,7 @@ use axum::{Router, routing::get};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Browser, SECRET, TestAuth, app, provider, serve, TestApp};
+use crate::support::{Browser, SECRET, TestApp, TestAuth, app, provider, serve};
 
 async fn app_for_endpoint(endpoint: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -49,7 +49,10 @@ async fn a_provider_that_never_answers_is_504_within_the_timeout() {
     let started = Instant::now();
     let response = Browser::new().get(&format!("{base}/sign-in")).await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
-    assert!(started.elapsed() < Duration::from_secs(5), "bounded by the timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded by the timeout"
+    );
     held.abort();
 }
 
@@ -57,7 +60,13 @@ async fn a_provider_that_never_answers_is_504_within_the_timeout() {
 async fn a_garbage_discovery_document_is_502() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    serve(listener, Router::new().route("/oidc/.well-known/openid-configuration", get(|| async { "{\"issuer\": 42}" })));
+    serve(
+        listener,
+        Router::new().route(
+            "/oidc/.well-known/openid-configuration",
+            get(|| async { "{\"issuer\": 42}" }),
+        ),
+    );
     let base = app_for_endpoint(&endpoint).await;
     let response = Browser::new().get(&format!("{base}/sign-in")).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
@@ -65,11 +74,18 @@ async fn a_garbage_discovery_document_is_502() {
 
 #[tokio::test]
 async fn a_token_endpoint_that_stalls_is_504_and_creates_no_session() {
-    let app = TestApp::start_with("stall", json!({}), |b| b.http_timeout(Duration::from_millis(800))).await;
-    provider().tamper(&app.client_id, json!({"stall_token_endpoint": true})).await;
+    let app = TestApp::start_with("stall", json!({}), |b| {
+        b.http_timeout(Duration::from_millis(800))
+    })
+    .await;
+    provider()
+        .tamper(&app.client_id, json!({"stall_token_endpoint": true}))
+        .await;
     let browser = Browser::new();
     let form = browser.open_login_form(&app.url("/sign-in")).await;
-    let callback = browser.submit_login(form, "demo", "demo-password", &app.base).await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &app.base)
+        .await;
     let response = browser.get(&callback).await;
     assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
     let (status, _) = browser.json(&app.url("/api/profile")).await;

@@ -13,7 +13,9 @@ async fn start() -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let client_id = format!("quickstart-{}", std::process::id());
-    provider().register_client(idp::client(&client_id, "test-secret", &base)).await;
+    provider()
+        .register_client(idp::client(&client_id, "test-secret", &base))
+        .await;
     let logto = logto::Logto::builder::<app::Auth>()
         .endpoint(&provider().endpoint)
         .app_id(&client_id)
@@ -32,39 +34,67 @@ async fn the_quickstart_routes() {
     let browser = Browser::new();
     let url = |path: &str| format!("{base}{path}");
 
-    for path in ["/api/profile", "/api/access-token", "/api/organization-token?organization_id=org_acme"] {
+    for path in [
+        "/api/profile",
+        "/api/access-token",
+        "/api/organization-token?organization_id=org_acme",
+    ] {
         let (status, body) = browser.json(&url(path)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {body}");
         assert_eq!(body["error"], "unauthorized", "{path}");
     }
     let home = browser.get(&url("/")).await.text().await.unwrap();
-    assert!(home.contains("id=\"sign-in\""), "signed out, the home page offers Sign In");
+    assert!(
+        home.contains("id=\"sign-in\""),
+        "signed out, the home page offers Sign In"
+    );
 
     let form = browser.open_login_form(&url("/sign-in")).await;
-    let callback = browser.submit_login(form, "demo", "demo-password", &base).await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &base)
+        .await;
     assert_eq!(browser.get(&callback).await.status(), StatusCode::SEE_OTHER);
 
     let home = browser.get(&url("/")).await.text().await.unwrap();
-    assert!(home.contains("Hello, user_demo") && home.contains("demo@example.com"), "{home}");
+    assert!(
+        home.contains("Hello, user_demo") && home.contains("demo@example.com"),
+        "{home}"
+    );
     let (status, profile) = browser.json(&url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(profile["claims"]["sub"], "user_demo");
-    assert_eq!(profile["claims"]["organization_roles"], json!(["org_acme:admin", "org_globex:member"]));
+    assert_eq!(
+        profile["claims"]["organization_roles"],
+        json!(["org_acme:admin", "org_globex:member"])
+    );
 
     let (status, token) = browser.json(&url("/api/access-token")).await;
     assert_eq!(status, StatusCode::OK, "{token}");
     assert_eq!(token["resource"], "https://shopping.example.com/api");
     assert_eq!(token["scopes"], json!(["read"]));
-    let (status, forced) = browser.json(&url("/api/access-token?force_refresh=true")).await;
+    let (status, forced) = browser
+        .json(&url("/api/access-token?force_refresh=true"))
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert_ne!(forced["access_token"], token["access_token"], "a forced refresh gets a new token");
+    assert_ne!(
+        forced["access_token"], token["access_token"],
+        "a forced refresh gets a new token"
+    );
 
     let (status, body) = browser.json(&url("/api/organization-token")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = browser.json(&url("/api/organization-token?organization_id=org_initech")).await;
+    let (status, body) = browser
+        .json(&url("/api/organization-token?organization_id=org_initech"))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = browser.json(&url("/api/organization-token?organization_id=org_acme")).await;
+    let (status, body) = browser
+        .json(&url("/api/organization-token?organization_id=org_acme"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["organization_id"], "org_acme");
-    assert_eq!(body["scopes"], json!(["read:members"]), "only what the quickstart requests");
+    assert_eq!(
+        body["scopes"],
+        json!(["read:members"]),
+        "only what the quickstart requests"
+    );
 }

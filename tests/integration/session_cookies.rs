@@ -46,7 +46,10 @@ async fn a_tampered_cookie_is_a_signed_out_user_and_is_cleared() {
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
     let cookies = session_cookies(&browser, &app);
-    assert_eq!(profile_with(&app.base, &cookies).await.status(), StatusCode::OK);
+    assert_eq!(
+        profile_with(&app.base, &cookies).await.status(),
+        StatusCode::OK
+    );
 
     // Flip one character inside the sealed value.
     let (name, value) = cookies.split_once('=').unwrap();
@@ -56,9 +59,16 @@ async fn a_tampered_cookie_is_a_signed_out_user_and_is_cleared() {
     let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
     let response = profile_with(&app.base, &tampered).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let cleared: Vec<_> = response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let cleared: Vec<_> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
     assert!(
-        cleared.iter().any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
+        cleared
+            .iter()
+            .any(|c| c.starts_with(&format!("{name}=;")) && c.contains("Max-Age=0")),
         "the bad cookie is cleared: {cleared:?}"
     );
     for garbage in ["garbage", "v1.", "v1.!!!!", ""] {
@@ -75,9 +85,20 @@ async fn another_secret_cannot_read_the_cookie_but_a_rotated_one_can() {
     let cookies = session_cookies(&browser, &app);
 
     let stranger = twin(&app, "a-completely-different-secret-of-32-chars", None).await;
-    assert_eq!(profile_with(&stranger, &cookies).await.status(), StatusCode::UNAUTHORIZED);
-    let rotated = twin(&app, "the-new-secret-after-rotation-32-chars-long", Some(SECRET)).await;
-    assert_eq!(profile_with(&rotated, &cookies).await.status(), StatusCode::OK);
+    assert_eq!(
+        profile_with(&stranger, &cookies).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let rotated = twin(
+        &app,
+        "the-new-secret-after-rotation-32-chars-long",
+        Some(SECRET),
+    )
+    .await;
+    assert_eq!(
+        profile_with(&rotated, &cookies).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -97,7 +118,10 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
     let hop = browser.sign_in(&app, &username, "pw").await;
     assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
     let names = browser.cookie_names(&app.base);
-    let chunks: Vec<_> = names.iter().filter(|n| n.starts_with("logto_") && n.contains('.')).collect();
+    let chunks: Vec<_> = names
+        .iter()
+        .filter(|n| n.starts_with("logto_") && n.contains('.'))
+        .collect();
     assert!(chunks.len() >= 2, "the session is split: {names:?}");
     for header in hop.response.headers().get_all(header::SET_COOKIE) {
         assert!(header.len() < 4096, "every cookie fits a browser's limit");
@@ -106,9 +130,19 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(profile["claims"]["name"].as_str().map(str::len), Some(6000));
 
-    let response = browser.http.post(app.url("/sign-out")).header(header::ORIGIN, &app.base).send().await.unwrap();
+    let response = browser
+        .http
+        .post(app.url("/sign-out"))
+        .header(header::ORIGIN, &app.base)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let left: Vec<_> = browser.cookie_names(&app.base).into_iter().filter(|n| n.starts_with("logto_")).collect();
+    let left: Vec<_> = browser
+        .cookie_names(&app.base)
+        .into_iter()
+        .filter(|n| n.starts_with("logto_"))
+        .collect();
     assert!(left.is_empty(), "every chunk is cleared: {left:?}");
 }
 
@@ -117,8 +151,17 @@ async fn session_cookies_are_http_only_lax_and_scoped_to_the_site() {
     let app = TestApp::start("attrs").await;
     let browser = Browser::new();
     let hop = browser.sign_in_demo(&app).await;
-    let set: Vec<_> = hop.response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-    let session = set.iter().find(|c| c.starts_with("logto_") && !c.contains("_signin")).expect("a session cookie");
+    let set: Vec<_> = hop
+        .response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("logto_") && !c.contains("_signin"))
+        .expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=1209600"] {
         assert!(session.contains(attribute), "{attribute} in {session}");
     }

@@ -30,17 +30,36 @@ async fn sign_in_profile_and_sign_out() {
 
     // What the SDK asked for, as Logto's SDKs ask.
     let auth = provider().last_auth(&app.client_id).await;
-    let scopes: Vec<&str> = auth["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let scopes: Vec<&str> = auth["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     assert_eq!(scopes[..3], ["openid", "offline_access", "profile"]);
     assert!(scopes.contains(&"email") && scopes.contains(&"read"));
     assert_eq!(auth["prompt"], "consent");
     assert_eq!(auth["code_challenge_method"], "S256");
     assert!(auth["nonce"].as_str().is_some_and(|n| n.len() >= 16));
-    let resources: Vec<&str> = auth["resource"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    assert_eq!(resources, ["https://shopping.example.com/api", "urn:logto:resource:organizations"]);
+    let resources: Vec<&str> = auth["resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "https://shopping.example.com/api",
+            "urn:logto:resource:organizations"
+        ]
+    );
 
     // A GET never signs out.
-    assert_eq!(browser.get(&app.url("/sign-out")).await.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        browser.get(&app.url("/sign-out")).await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
     let (status, _) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
 
@@ -52,7 +71,10 @@ async fn sign_in_profile_and_sign_out() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let end_session = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let end_session = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let url = reqwest::Url::parse(&end_session).unwrap();
     assert_eq!(url.path(), "/oidc/session/end");
     let params: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -60,7 +82,10 @@ async fn sign_in_profile_and_sign_out() {
     assert_eq!(params["post_logout_redirect_uri"], format!("{}/", app.base));
     assert!(params.contains_key("id_token_hint"));
     assert!(
-        !browser.cookie_names(&app.base).iter().any(|n| n.starts_with("logto_")),
+        !browser
+            .cookie_names(&app.base)
+            .iter()
+            .any(|n| n.starts_with("logto_")),
         "the session cookie is deleted"
     );
     let (status, _) = browser.json(&app.url("/api/profile")).await;
@@ -69,12 +94,25 @@ async fn sign_in_profile_and_sign_out() {
     // The provider's confirmation form, posted as Logto's page posts it.
     let html = browser.get(&end_session).await.text().await.unwrap();
     let action = form_action(&html, "logout").unwrap();
-    let response = browser.http.post(&action).form(&hidden_inputs(&html)).send().await.unwrap();
+    let response = browser
+        .http
+        .post(&action)
+        .form(&hidden_inputs(&html))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(response.headers()[header::LOCATION].to_str().unwrap(), format!("{}/", app.base));
+    assert_eq!(
+        response.headers()[header::LOCATION].to_str().unwrap(),
+        format!("{}/", app.base)
+    );
 
     let counts = provider().counts(&app.client_id).await;
-    assert_eq!(count(&counts, &["revocation"]), 1, "the refresh token was revoked: {counts}");
+    assert_eq!(
+        count(&counts, &["revocation"]),
+        1,
+        "the refresh token was revoked: {counts}"
+    );
     assert_eq!(count(&counts, &["grants", "authorization_code"]), 1);
 
     // The provider's session ended too: signing in again shows the form.
@@ -86,16 +124,27 @@ async fn sign_in_profile_and_sign_out() {
 async fn sign_in_lands_on_the_post_redirect_path_and_never_elsewhere() {
     let app = TestApp::start("redirect").await;
     let browser = Browser::new();
-    let form = browser.open_login_form(&app.url("/sign-in?post_redirect_uri=/orders%3Fid%3D7")).await;
-    let callback = browser.submit_login(form, "demo", "demo-password", &app.base).await;
+    let form = browser
+        .open_login_form(&app.url("/sign-in?post_redirect_uri=/orders%3Fid%3D7"))
+        .await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &app.base)
+        .await;
     let response = browser.get(&callback).await;
     assert_eq!(response.headers()[header::LOCATION], "/orders?id=7");
 
-    for evil in ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
+    for evil in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
         let browser = Browser::new();
         let url = app.url(&format!("/sign-in?post_redirect_uri={}", urlencode(evil)));
         let form = browser.open_login_form(&url).await;
-        let callback = browser.submit_login(form, "demo", "demo-password", &app.base).await;
+        let callback = browser
+            .submit_login(form, "demo", "demo-password", &app.base)
+            .await;
         let response = browser.get(&callback).await;
         assert_eq!(response.headers()[header::LOCATION], "/", "{evil}");
     }
@@ -104,7 +153,9 @@ async fn sign_in_lands_on_the_post_redirect_path_and_never_elsewhere() {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -115,9 +166,15 @@ async fn two_tabs_signing_in_at_once_both_succeed() {
     let app = TestApp::start("tabs").await;
     let browser = Browser::new();
     let first = browser.open_login_form(&app.url("/sign-in")).await;
-    let second = browser.open_login_form(&app.url("/sign-in?post_redirect_uri=/orders")).await;
-    let second_callback = browser.submit_login(second, "demo", "demo-password", &app.base).await;
-    let first_callback = browser.submit_login(first, "demo", "demo-password", &app.base).await;
+    let second = browser
+        .open_login_form(&app.url("/sign-in?post_redirect_uri=/orders"))
+        .await;
+    let second_callback = browser
+        .submit_login(second, "demo", "demo-password", &app.base)
+        .await;
+    let first_callback = browser
+        .submit_login(first, "demo", "demo-password", &app.base)
+        .await;
     let response = browser.get(&second_callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[header::LOCATION], "/orders");
@@ -134,13 +191,23 @@ async fn a_page_redirects_to_sign_in_and_back() {
     let browser = Browser::new();
     let response = browser.get(&app.url("/page?x=1")).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let location = response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(location, "/sign-in?post_redirect_uri=%2Fpage%3Fx%3D1");
     let form = browser.open_login_form(&app.url(&location)).await;
-    let callback = browser.submit_login(form, "demo", "demo-password", &app.base).await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &app.base)
+        .await;
     let response = browser.get(&callback).await;
     assert_eq!(response.headers()[header::LOCATION], "/page?x=1");
-    let page = browser.get(&app.url("/page?x=1")).await.text().await.unwrap();
+    let page = browser
+        .get(&app.url("/page?x=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert_eq!(page, "Hello, user_demo");
 }
 

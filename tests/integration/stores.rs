@@ -23,20 +23,30 @@ fn redis_url() -> String {
 }
 
 fn database_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A name no other run or test uses: the servers outlive test runs.
 fn unique(kind: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-    format!("logto_test_{kind}_{}_{nanos}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "logto_test_{kind}_{}_{nanos}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 async fn redis_store(url: &str) -> RedisStore {
     RedisStore::connect(url, format!("{}:", unique("redis")))
         .await
-        .unwrap_or_else(|e| panic!("Redis at {url}: {e}. Start it (redis-server --port 6379) or set REDIS_URL."))
+        .unwrap_or_else(|e| {
+            panic!("Redis at {url}: {e}. Start it (redis-server --port 6379) or set REDIS_URL.")
+        })
 }
 
 async fn postgres_store(url: &str) -> PostgresStore {
@@ -48,30 +58,94 @@ async fn postgres_store(url: &str) -> PostgresStore {
 /// What every store promises.
 async fn contract(store: &dyn SessionStore) {
     assert_eq!(store.load("a").await.unwrap(), None);
-    assert_eq!(store.save("a", b"one", Duration::from_secs(60), Expect::Absent).await.unwrap(), Some(1));
-    assert_eq!(store.save("a", b"two", Duration::from_secs(60), Expect::Absent).await.unwrap(), None, "no overwrite of a live session");
+    assert_eq!(
+        store
+            .save("a", b"one", Duration::from_secs(60), Expect::Absent)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store
+            .save("a", b"two", Duration::from_secs(60), Expect::Absent)
+            .await
+            .unwrap(),
+        None,
+        "no overwrite of a live session"
+    );
     let record = store.load("a").await.unwrap().unwrap();
     assert_eq!((record.data.as_slice(), record.version), (&b"one"[..], 1));
-    assert_eq!(store.save("a", b"two", Duration::from_secs(60), Expect::Version(1)).await.unwrap(), Some(2));
-    assert_eq!(store.save("a", b"old", Duration::from_secs(60), Expect::Version(1)).await.unwrap(), None, "compare-and-set refuses a stale version");
+    assert_eq!(
+        store
+            .save("a", b"two", Duration::from_secs(60), Expect::Version(1))
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        store
+            .save("a", b"old", Duration::from_secs(60), Expect::Version(1))
+            .await
+            .unwrap(),
+        None,
+        "compare-and-set refuses a stale version"
+    );
     assert_eq!(store.load("a").await.unwrap().unwrap().data, b"two");
     store.delete("a").await.unwrap();
     assert_eq!(store.load("a").await.unwrap(), None);
 
-    store.save("short", b"x", Duration::from_millis(300), Expect::Absent).await.unwrap();
+    store
+        .save("short", b"x", Duration::from_millis(300), Expect::Absent)
+        .await
+        .unwrap();
     assert!(store.load("short").await.unwrap().is_some());
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(store.load("short").await.unwrap(), None, "expired");
-    assert_eq!(store.save("short", b"y", Duration::from_secs(60), Expect::Absent).await.unwrap().is_some(), true);
+    assert!(
+        store
+            .save("short", b"y", Duration::from_secs(60), Expect::Absent)
+            .await
+            .unwrap()
+            .is_some(),
+        "an expired id is free again"
+    );
 
-    let held = store.try_lock("l", Duration::from_secs(60)).await.unwrap().expect("a free lock");
-    assert_eq!(store.try_lock("l", Duration::from_secs(60)).await.unwrap(), None, "held");
-    store.unlock("l", &logto::store::LockToken("not-the-holder".into())).await.unwrap();
-    assert_eq!(store.try_lock("l", Duration::from_secs(60)).await.unwrap(), None, "only the holder unlocks");
+    let held = store
+        .try_lock("l", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("a free lock");
+    assert_eq!(
+        store.try_lock("l", Duration::from_secs(60)).await.unwrap(),
+        None,
+        "held"
+    );
+    store
+        .unlock("l", &logto::store::LockToken("not-the-holder".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.try_lock("l", Duration::from_secs(60)).await.unwrap(),
+        None,
+        "only the holder unlocks"
+    );
     store.unlock("l", &held).await.unwrap();
-    assert!(store.try_lock("l", Duration::from_millis(300)).await.unwrap().is_some());
+    assert!(
+        store
+            .try_lock("l", Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_some()
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert!(store.try_lock("l", Duration::from_secs(60)).await.unwrap().is_some(), "a lock expires");
+    assert!(
+        store
+            .try_lock("l", Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_some(),
+        "a lock expires"
+    );
 }
 
 #[tokio::test]
@@ -93,7 +167,10 @@ async fn postgres_store_contract() {
 async fn the_memory_store_is_bounded() {
     let store = MemoryStore::new(2);
     for id in ["a", "b", "c"] {
-        store.save(id, b"x", Duration::from_secs(60), Expect::Absent).await.unwrap();
+        store
+            .save(id, b"x", Duration::from_secs(60), Expect::Absent)
+            .await
+            .unwrap();
     }
     assert_eq!(store.len(), 2);
     assert!(store.load("c").await.unwrap().is_some(), "the newest stays");
@@ -101,11 +178,21 @@ async fn the_memory_store_is_bounded() {
 
 fn cookie_header(browser: &Browser, app: &TestApp) -> String {
     use reqwest::cookie::CookieStore;
-    browser.jar.cookies(&app.base.parse().unwrap()).map(|h| h.to_str().unwrap().to_owned()).unwrap_or_default()
+    browser
+        .jar
+        .cookies(&app.base.parse().unwrap())
+        .map(|h| h.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 async fn profile_status(base: &str, cookie: &str) -> StatusCode {
-    reqwest::Client::new().get(format!("{base}/api/profile")).header(header::COOKIE, cookie).send().await.unwrap().status()
+    reqwest::Client::new()
+        .get(format!("{base}/api/profile"))
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 /// Sign-in, small cookie, new id at every sign-in, sign-out deletes, one refresh for a
@@ -119,37 +206,83 @@ async fn app_suite(name: &str, store: Arc<dyn SessionStore>) {
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
     let first = cookie_header(&browser, &app);
-    assert!(first.len() < 200, "the cookie holds only a sealed id: {} bytes", first.len());
+    assert!(
+        first.len() < 200,
+        "the cookie holds only a sealed id: {} bytes",
+        first.len()
+    );
     assert_eq!(profile_status(&app.base, &first).await, StatusCode::OK);
 
     // A new sign-in in the same browser gets a new id; the old one is gone.
     let form = browser.follow(&app.url("/sign-in")).await;
     let callback = form.url.clone();
-    assert!(callback.starts_with(&app.base), "the provider's session skips its form: {callback}");
+    assert!(
+        callback.starts_with(&app.base),
+        "the provider's session skips its form: {callback}"
+    );
     let second = cookie_header(&browser, &app);
     assert_ne!(first, second, "a sign-in renews the session id");
-    assert_eq!(profile_status(&app.base, &first).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        profile_status(&app.base, &first).await,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(profile_status(&app.base, &second).await, StatusCode::OK);
 
     // A burst of requests with a stale token refreshes once.
-    let (_, token) = browser.json(&app.url(&format!("/api/token?resource={RESOURCE}"))).await;
+    let (_, token) = browser
+        .json(&app.url(&format!("/api/token?resource={RESOURCE}")))
+        .await;
     assert!(token["access_token"].is_string(), "{token}");
-    let before = count(&provider().counts(&app.client_id).await, &["grants", "refresh_token"]);
+    let before = count(
+        &provider().counts(&app.client_id).await,
+        &["grants", "refresh_token"],
+    );
     app.clock.advance(70);
     let url = app.url(&format!("/api/token?resource={RESOURCE}"));
     let answers = join_all((0..20).map(|_| {
         let (url, cookie) = (url.clone(), second.clone());
-        async move { reqwest::Client::new().get(&url).header(header::COOKIE, cookie).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            reqwest::Client::new()
+                .get(&url)
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
     }))
     .await;
-    assert!(answers.iter().all(|a| a["access_token"] == answers[0]["access_token"] && a["access_token"].is_string()), "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a["access_token"] == answers[0]["access_token"]
+                && a["access_token"].is_string()),
+        "{answers:?}"
+    );
     assert_ne!(answers[0]["access_token"], token["access_token"]);
-    assert_eq!(count(&provider().counts(&app.client_id).await, &["grants", "refresh_token"]), before + 1);
+    assert_eq!(
+        count(
+            &provider().counts(&app.client_id).await,
+            &["grants", "refresh_token"]
+        ),
+        before + 1
+    );
 
     // Sign-out deletes the stored session: the cookie's id leads nowhere.
-    let response = browser.http.post(app.url("/sign-out")).header(header::ORIGIN, &app.base).send().await.unwrap();
+    let response = browser
+        .http
+        .post(app.url("/sign-out"))
+        .header(header::ORIGIN, &app.base)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(profile_status(&app.base, &second).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        profile_status(&app.base, &second).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -194,7 +327,9 @@ impl Proxy {
                         return;
                     }
                     let born = generation.load(Ordering::SeqCst);
-                    let Ok(mut server) = TcpStream::connect(&target).await else { return };
+                    let Ok(mut server) = TcpStream::connect(&target).await else {
+                        return;
+                    };
                     let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
                     tokio::pin!(copy);
                     loop {
@@ -208,7 +343,11 @@ impl Proxy {
                 });
             }
         });
-        Self { port, cut, generation }
+        Self {
+            port,
+            cut,
+            generation,
+        }
     }
 
     /// Cuts every connection and waits until the forwarding tasks have noticed.
@@ -226,7 +365,10 @@ impl Proxy {
 async fn down_then_back(name: &str, store: Arc<dyn SessionStore>, proxy: &Proxy) {
     let app = TestApp::start_with(name, json!({}), {
         let store = store.clone();
-        move |b| b.session_store(store).store_timeout(Duration::from_millis(500))
+        move |b| {
+            b.session_store(store)
+                .store_timeout(Duration::from_millis(500))
+        }
     })
     .await;
     let browser = Browser::new();
@@ -236,11 +378,19 @@ async fn down_then_back(name: &str, store: Arc<dyn SessionStore>, proxy: &Proxy)
 
     proxy.cut().await;
     let started = std::time::Instant::now();
-    let response = reqwest::Client::new().get(app.url("/api/profile")).header(header::COOKIE, &cookie).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .get(app.url("/api/profile"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "session_store_unavailable", "{body}");
-    assert!(started.elapsed() < Duration::from_secs(5), "a timeout, not a hang");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "a timeout, not a hang"
+    );
 
     proxy.restore();
     let mut status = StatusCode::SERVICE_UNAVAILABLE;
@@ -251,12 +401,19 @@ async fn down_then_back(name: &str, store: Arc<dyn SessionStore>, proxy: &Proxy)
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(status, StatusCode::OK, "the session is intact once the store is back");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session is intact once the store is back"
+    );
 }
 
 #[tokio::test]
 async fn redis_down_then_back() {
-    let target = redis_url().trim_start_matches("redis://").trim_end_matches('/').to_owned();
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
     let proxy = Proxy::start(target).await;
     let store = redis_store(&format!("redis://127.0.0.1:{}", proxy.port)).await;
     down_then_back("redis-down", Arc::new(store), &proxy).await;
@@ -286,20 +443,34 @@ impl Drop for Instance {
 
 fn example_binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let path = exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples").join(name);
-    assert!(path.exists(), "{} is missing: build it with `cargo build --examples --all-features`", path.display());
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --examples --all-features`",
+        path.display()
+    );
     path
 }
 
 async fn spawn_instance(example: &str, port: u16, env: &[(&str, String)]) -> Instance {
     let mut command = std::process::Command::new(example_binary(example));
-    command.env("PORT", port.to_string()).stdout(std::process::Stdio::null());
+    command
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null());
     for (key, value) in env {
         command.env(key, value);
     }
     let instance = Instance(command.spawn().unwrap());
     for _ in 0..100 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/")).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return instance;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -308,7 +479,11 @@ async fn spawn_instance(example: &str, port: u16, env: &[(&str, String)]) -> Ins
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Two processes, one store, one session: a burst split across both refreshes once.
@@ -333,24 +508,56 @@ async fn across_instances(example: &str, store_env: Vec<(&'static str, String)>)
 
     let browser = Browser::new();
     let form = browser.open_login_form(&format!("{base}/sign-in")).await;
-    let callback = browser.submit_login(form, "demo", "demo-password", &base).await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &base)
+        .await;
     assert_eq!(browser.get(&callback).await.status(), StatusCode::SEE_OTHER);
     let cookie = {
         use reqwest::cookie::CookieStore;
-        browser.jar.cookies(&base.parse().unwrap()).unwrap().to_str().unwrap().to_owned()
+        browser
+            .jar
+            .cookies(&base.parse().unwrap())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
     };
     let token_url = |port: u16| format!("http://127.0.0.1:{port}/api/access-token");
-    let first: Value = reqwest::Client::new().get(token_url(port_a)).header(header::COOKIE, &cookie).send().await.unwrap().json().await.unwrap();
+    let first: Value = reqwest::Client::new()
+        .get(token_url(port_a))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(first["access_token"].is_string(), "{first}");
-    let refreshes = || async { count(&provider().counts(&client_id).await, &["grants", "refresh_token"]) };
+    let refreshes = || async {
+        count(
+            &provider().counts(&client_id).await,
+            &["grants", "refresh_token"],
+        )
+    };
     assert_eq!(refreshes().await, 1);
 
     tokio::time::sleep(Duration::from_millis(2300)).await;
     let answers = join_all((0..40).map(|i| {
-        let (url, cookie) = (token_url(if i % 2 == 0 { port_a } else { port_b }), cookie.clone());
+        let (url, cookie) = (
+            token_url(if i % 2 == 0 { port_a } else { port_b }),
+            cookie.clone(),
+        );
         async move {
-            let response = reqwest::Client::new().get(&url).header(header::COOKIE, cookie).send().await.unwrap();
-            (response.status(), response.json::<Value>().await.unwrap_or(Value::Null))
+            let response = reqwest::Client::new()
+                .get(&url)
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     }))
     .await;
@@ -359,25 +566,52 @@ async fn across_instances(example: &str, store_env: Vec<(&'static str, String)>)
         assert_eq!(body["access_token"], answers[0].1["access_token"]);
     }
     assert_ne!(answers[0].1["access_token"], first["access_token"]);
-    assert_eq!(refreshes().await, 2, "exactly one refresh across both instances");
+    assert_eq!(
+        refreshes().await,
+        2,
+        "exactly one refresh across both instances"
+    );
     let counts = provider().counts(&client_id).await;
-    assert_eq!(count(&counts, &["grants", "refresh_token_error"]), 0, "{counts}");
+    assert_eq!(
+        count(&counts, &["grants", "refresh_token_error"]),
+        0,
+        "{counts}"
+    );
 
     // The session still works on both.
     for port in [port_a, port_b] {
-        let response = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/api/profile")).header(header::COOKIE, &cookie).send().await.unwrap();
+        let response = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/api/profile"))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
     }
 }
 
 #[tokio::test]
 async fn two_instances_share_a_redis_session() {
-    across_instances("redis_session", vec![("REDIS_URL", redis_url()), ("REDIS_PREFIX", format!("{}:", unique("x")))]).await;
+    across_instances(
+        "redis_session",
+        vec![
+            ("REDIS_URL", redis_url()),
+            ("REDIS_PREFIX", format!("{}:", unique("x"))),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn two_instances_share_a_postgres_session() {
-    across_instances("postgres_session", vec![("DATABASE_URL", database_url()), ("DATABASE_SCHEMA", unique("x"))]).await;
+    across_instances(
+        "postgres_session",
+        vec![
+            ("DATABASE_URL", database_url()),
+            ("DATABASE_SCHEMA", unique("x")),
+        ],
+    )
+    .await;
 }
 
 /// The figures of the issue: bytes per session for a user with one resource token and
@@ -388,10 +622,14 @@ async fn session_size_with_one_resource_and_three_organizations() {
         let browser = Browser::new();
         let hop = browser.sign_in(app, "admin", "admin-password").await;
         assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
-        let (status, _) = browser.json(&app.url(&format!("/api/token?resource={RESOURCE}"))).await;
+        let (status, _) = browser
+            .json(&app.url(&format!("/api/token?resource={RESOURCE}")))
+            .await;
         assert_eq!(status, StatusCode::OK);
         for org in ["org_acme", "org_globex", "org_initech"] {
-            let (status, body) = browser.json(&app.url(&format!("/api/token?organization_id={org}"))).await;
+            let (status, body) = browser
+                .json(&app.url(&format!("/api/token?organization_id={org}")))
+                .await;
             assert_eq!(status, StatusCode::OK, "{body}");
         }
         browser
@@ -409,8 +647,16 @@ async fn session_size_with_one_resource_and_three_organizations() {
     let browser = fill(&store_app).await;
     let id_cookie_bytes = cookie_header(&browser, &store_app).len();
     let stored_bytes = store.bytes();
-    println!("session size: cookie mode {cookie_bytes} B of cookies; store mode {id_cookie_bytes} B of cookie + {stored_bytes} B stored");
+    println!(
+        "session size: cookie mode {cookie_bytes} B of cookies; store mode {id_cookie_bytes} B of cookie + {stored_bytes} B stored"
+    );
     assert!(id_cookie_bytes < 200, "{id_cookie_bytes}");
-    assert!(stored_bytes > 1000 && stored_bytes < 12_000, "{stored_bytes}");
-    assert!(cookie_bytes > stored_bytes / 2, "the cookie carries the same session: {cookie_bytes}");
+    assert!(
+        stored_bytes > 1000 && stored_bytes < 12_000,
+        "{stored_bytes}"
+    );
+    assert!(
+        cookie_bytes > stored_bytes / 2,
+        "the cookie carries the same session: {cookie_bytes}"
+    );
 }

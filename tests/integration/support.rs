@@ -2,14 +2,25 @@
 //! own client id, so counts never mix), and a cookie-keeping HTTP "browser".
 
 use std::{
-    sync::{Arc, OnceLock, atomic::{AtomicI64, AtomicUsize, Ordering}},
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicI64, AtomicUsize, Ordering},
+    },
     time::{Duration, SystemTime},
 };
 
-use axum::{Json, Router, extract::Query, response::{IntoResponse, Response}, routing::get};
-use logto::{AuthRejection, Context, Logto, LogtoBuilder, RedirectToSignIn, TokenRequest, claims::IdTokenClaims};
-use serde::Deserialize;
+use axum::{
+    Json, Router,
+    extract::Query,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use logto::{
+    AuthRejection, Context, Logto, LogtoBuilder, RedirectToSignIn, TokenRequest,
+    claims::IdTokenClaims,
+};
 use reqwest::{StatusCode, header};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[path = "../support/idp.rs"]
@@ -41,7 +52,11 @@ impl logto::Config for TestAuth {
 
 fn unique_client_id(name: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A clock the test moves forward, so tokens expire without sleeping.
@@ -94,7 +109,9 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let client_id = unique_client_id(name);
         let mut registration = idp::client(&client_id, "test-secret", &base);
-        if let (Some(target), Some(extra)) = (registration.as_object_mut(), client_extra.as_object()) {
+        if let (Some(target), Some(extra)) =
+            (registration.as_object_mut(), client_extra.as_object())
+        {
             target.extend(extra.clone());
         }
         idp.register_client(registration).await;
@@ -107,7 +124,11 @@ impl TestApp {
         let clock = TestClock::default();
         let logto = configure(builder.clock(clock.clone())).build().unwrap();
         serve(listener, app(&logto));
-        Self { base, client_id, clock }
+        Self {
+            base,
+            client_id,
+            clock,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -164,7 +185,13 @@ async fn token(ctx: Context, Query(query): Query<TokenQuery>) -> Response {
             }
         }
         (None, Some(organization)) => TokenRequest::organization(organization),
-        (None, None) => return (reqwest::StatusCode::BAD_REQUEST, "resource or organization_id").into_response(),
+        (None, None) => {
+            return (
+                reqwest::StatusCode::BAD_REQUEST,
+                "resource or organization_id",
+            )
+                .into_response();
+        }
     };
     match ctx.token(&request.force_refresh(query.force_refresh)).await {
         Ok(token) => Json(json!({
@@ -211,16 +238,31 @@ impl Browser {
 
     /// Follows redirects from `response` (at `url`) until an answer that is not one,
     /// or until the next hop would leave for a URL `stop` accepts.
-    pub async fn follow_until(&self, url: &str, mut response: reqwest::Response, stop: impl Fn(&str) -> bool) -> Hop {
+    pub async fn follow_until(
+        &self,
+        url: &str,
+        mut response: reqwest::Response,
+        stop: impl Fn(&str) -> bool,
+    ) -> Hop {
         let mut url = url.to_owned();
         for _ in 0..20 {
             if !response.status().is_redirection() {
                 break;
             }
-            let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
-            let next = reqwest::Url::parse(&url).unwrap().join(&location).unwrap().to_string();
+            let location = response.headers()[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let next = reqwest::Url::parse(&url)
+                .unwrap()
+                .join(&location)
+                .unwrap()
+                .to_string();
             if stop(&next) {
-                return Hop { url: next, response };
+                return Hop {
+                    url: next,
+                    response,
+                };
             }
             url = next;
             response = self.get(&url).await;
@@ -242,10 +284,20 @@ impl Browser {
 
     /// Submits the login form of `page` and follows until the app's callback, which is
     /// returned unvisited.
-    pub async fn submit_login(&self, page: Hop, username: &str, password: &str, app_base: &str) -> String {
+    pub async fn submit_login(
+        &self,
+        page: Hop,
+        username: &str,
+        password: &str,
+        app_base: &str,
+    ) -> String {
         let html = page.response.text().await.unwrap();
         let action = form_action(&html, "login").expect("the provider shows its login form");
-        let action = reqwest::Url::parse(&page.url).unwrap().join(&action).unwrap().to_string();
+        let action = reqwest::Url::parse(&page.url)
+            .unwrap()
+            .join(&action)
+            .unwrap()
+            .to_string();
         let response = self
             .http
             .post(&action)
@@ -253,8 +305,15 @@ impl Browser {
             .send()
             .await
             .unwrap();
-        let hop = self.follow_until(&action, response, |next| next.starts_with(app_base)).await;
-        assert!(hop.url.starts_with(app_base), "expected a redirect to the app, got {} ({})", hop.url, hop.response.status());
+        let hop = self
+            .follow_until(&action, response, |next| next.starts_with(app_base))
+            .await;
+        assert!(
+            hop.url.starts_with(app_base),
+            "expected a redirect to the app, got {} ({})",
+            hop.url,
+            hop.response.status()
+        );
         hop.url
     }
 
@@ -263,12 +322,20 @@ impl Browser {
         let form = self.open_login_form(&app.url("/sign-in")).await;
         let callback = self.submit_login(form, username, password, &app.base).await;
         let response = self.get(&callback).await;
-        Hop { url: callback, response }
+        Hop {
+            url: callback,
+            response,
+        }
     }
 
     pub async fn sign_in_demo(&self, app: &TestApp) -> Hop {
         let hop = self.sign_in(app, "demo", "demo-password").await;
-        assert_eq!(hop.response.status(), StatusCode::SEE_OTHER, "callback answered {}", hop.response.status());
+        assert_eq!(
+            hop.response.status(),
+            StatusCode::SEE_OTHER,
+            "callback answered {}",
+            hop.response.status()
+        );
         hop
     }
 
@@ -320,18 +387,25 @@ pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 pub fn jwt_claims(jwt: &str) -> Value {
     use base64::Engine;
     let payload = jwt.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
 /// The header of a JWT.
 pub fn jwt_header(jwt: &str) -> Value {
     use base64::Engine;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(jwt.split('.').next().unwrap())
+        .unwrap();
     serde_json::from_slice(&bytes).unwrap()
 }
 
 /// A count from the provider's statistics, 0 when absent.
 pub fn count(counts: &Value, path: &[&str]) -> u64 {
-    path.iter().fold(counts, |v, key| &v[*key]).as_u64().unwrap_or(0)
+    path.iter()
+        .fold(counts, |v, key| &v[*key])
+        .as_u64()
+        .unwrap_or(0)
 }

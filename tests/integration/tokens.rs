@@ -13,7 +13,10 @@ fn short_tokens() -> Value {
 }
 
 async fn refreshes(app: &TestApp) -> u64 {
-    count(&provider().counts(&app.client_id).await, &["grants", "refresh_token"])
+    count(
+        &provider().counts(&app.client_id).await,
+        &["grants", "refresh_token"],
+    )
 }
 
 fn resource_token_url(app: &TestApp) -> String {
@@ -27,7 +30,11 @@ async fn a_resource_token_carries_the_role_scopes_only() {
     browser.sign_in_demo(&app).await;
     let (status, body) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["scopes"], json!(["read"]), "demo is a reader: no write");
+    assert_eq!(
+        body["scopes"],
+        json!(["read"]),
+        "demo is a reader: no write"
+    );
     let token = body["access_token"].as_str().unwrap();
     assert_eq!(jwt_header(token)["typ"], "at+jwt");
     let claims = jwt_claims(token);
@@ -40,7 +47,10 @@ async fn a_resource_token_carries_the_role_scopes_only() {
     let (_, again) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(again["access_token"], body["access_token"]);
     assert_eq!(refreshes(&app).await, before);
-    assert_eq!(before, 1, "positive control: the first request refreshed once");
+    assert_eq!(
+        before, 1,
+        "positive control: the first request refreshed once"
+    );
 }
 
 #[tokio::test]
@@ -53,15 +63,24 @@ async fn an_expired_token_is_refreshed_persisted_and_reused() {
 
     app.clock.advance(70);
     let response = browser.get(&resource_token_url(&app)).await;
-    assert!(response.headers().contains_key(header::SET_COOKIE), "the refreshed session is written back");
+    assert!(
+        response.headers().contains_key(header::SET_COOKIE),
+        "the refreshed session is written back"
+    );
     let second: Value = response.json().await.unwrap();
     assert_ne!(second["access_token"], first["access_token"]);
     assert_eq!(refreshes(&app).await, 2);
 
     let response = browser.get(&resource_token_url(&app)).await;
-    assert!(!response.headers().contains_key(header::SET_COOKIE), "an unchanged session is not written");
+    assert!(
+        !response.headers().contains_key(header::SET_COOKIE),
+        "an unchanged session is not written"
+    );
     let third: Value = response.json().await.unwrap();
-    assert_eq!(third["access_token"], second["access_token"], "the next request uses the new token");
+    assert_eq!(
+        third["access_token"], second["access_token"],
+        "the next request uses the new token"
+    );
     assert_eq!(refreshes(&app).await, 2);
 }
 
@@ -80,7 +99,12 @@ async fn fifty_concurrent_requests_refresh_once_and_late_old_cookies_too() {
         let client = reqwest::Client::new();
         let (url, cookie) = (url.clone(), old_cookie.clone());
         async move {
-            let response = client.get(&url).header(header::COOKIE, cookie).send().await.unwrap();
+            let response = client
+                .get(&url)
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap();
             (response.status(), response.json::<Value>().await.unwrap())
         }
     }))
@@ -91,17 +115,33 @@ async fn fifty_concurrent_requests_refresh_once_and_late_old_cookies_too() {
         assert_eq!(body["access_token"], new_token);
     }
     assert_ne!(new_token, first["access_token"]);
-    assert_eq!(refreshes(&app).await, 2, "exactly one refresh for fifty requests");
+    assert_eq!(
+        refreshes(&app).await,
+        2,
+        "exactly one refresh for fifty requests"
+    );
 
     // Requests that still carry the consumed refresh token get the same tokens.
     for _ in 0..5 {
-        let response = reqwest::Client::new().get(&url).header(header::COOKIE, &old_cookie).send().await.unwrap();
+        let response = reqwest::Client::new()
+            .get(&url)
+            .header(header::COOKIE, &old_cookie)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.json::<Value>().await.unwrap()["access_token"], new_token);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["access_token"],
+            new_token
+        );
     }
     assert_eq!(refreshes(&app).await, 2);
     let counts = provider().counts(&app.client_id).await;
-    assert_eq!(count(&counts, &["grants", "refresh_token_error"]), 0, "no consumed token was sent: {counts}");
+    assert_eq!(
+        count(&counts, &["grants", "refresh_token_error"]),
+        0,
+        "no consumed token was sent: {counts}"
+    );
 
     // The session still works, through another refresh.
     app.clock.advance(70);
@@ -112,7 +152,13 @@ async fn fifty_concurrent_requests_refresh_once_and_late_old_cookies_too() {
 
 fn cookie_header(browser: &Browser, app: &TestApp) -> String {
     use reqwest::cookie::CookieStore;
-    browser.jar.cookies(&app.base.parse().unwrap()).unwrap().to_str().unwrap().to_owned()
+    browser
+        .jar
+        .cookies(&app.base.parse().unwrap())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -121,20 +167,37 @@ async fn organization_tokens_for_members_only() {
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
 
-    let (status, body) = browser.json(&app.url("/api/token?organization_id=org_acme")).await;
+    let (status, body) = browser
+        .json(&app.url("/api/token?organization_id=org_acme"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let claims = jwt_claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], "urn:logto:organization:org_acme");
-    let mut scopes: Vec<_> = body["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let mut scopes: Vec<_> = body["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
     scopes.sort_unstable();
-    assert_eq!(scopes, ["invite:members", "read:members"], "demo is an admin of Acme");
+    assert_eq!(
+        scopes,
+        ["invite:members", "read:members"],
+        "demo is an admin of Acme"
+    );
 
-    let (status, body) = browser.json(&app.url("/api/token?organization_id=org_initech")).await;
+    let (status, body) = browser
+        .json(&app.url("/api/token?organization_id=org_initech"))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["error"], "access_denied");
 
     // The refused request consumed nothing: the session goes on.
-    let (status, body) = browser.json(&app.url(&format!("/api/token?resource={RESOURCE}&organization_id=org_globex"))).await;
+    let (status, body) = browser
+        .json(&app.url(&format!(
+            "/api/token?resource={RESOURCE}&organization_id=org_globex"
+        )))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let claims = jwt_claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], RESOURCE);
@@ -147,7 +210,9 @@ async fn a_revoked_grant_signs_the_user_out_cleanly() {
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
     provider().revoke_grants(&app.client_id).await;
-    let (status, body) = browser.json(&format!("{}&force_refresh=true", resource_token_url(&app))).await;
+    let (status, body) = browser
+        .json(&format!("{}&force_refresh=true", resource_token_url(&app)))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, _) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the session is gone");
@@ -158,15 +223,30 @@ async fn an_unconfigured_resource_sends_no_request() {
     let app = TestApp::start("unconfigured").await;
     let browser = Browser::new();
     browser.sign_in_demo(&app).await;
-    let (status, body) = browser.json(&app.url("/api/token?resource=https://store.example.com/api")).await;
+    let (status, body) = browser
+        .json(&app.url("/api/token?resource=https://store.example.com/api"))
+        .await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(body["error_description"].as_str().unwrap().contains("https://store.example.com/api"), "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("https://store.example.com/api"),
+        "{body}"
+    );
     let counts = provider().counts(&app.client_id).await;
-    assert_eq!(count(&counts, &["token"]), 1, "only the code exchange reached the token endpoint: {counts}");
+    assert_eq!(
+        count(&counts, &["token"]),
+        1,
+        "only the code exchange reached the token endpoint: {counts}"
+    );
     // Positive control: a configured resource does reach it.
     let (status, _) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(count(&provider().counts(&app.client_id).await, &["token"]), 2);
+    assert_eq!(
+        count(&provider().counts(&app.client_id).await, &["token"]),
+        2
+    );
 }
 
 #[tokio::test]
@@ -182,10 +262,14 @@ async fn force_refresh_picks_up_a_role_change() {
     let (_, body) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(body["scopes"], json!(["read"]));
 
-    provider().patch_user(&username, json!({"roles": ["editor"]})).await;
+    provider()
+        .patch_user(&username, json!({"roles": ["editor"]}))
+        .await;
     let (_, cached) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(cached["scopes"], json!(["read"]), "cached until forced");
-    let (_, forced) = browser.json(&format!("{}&force_refresh=true", resource_token_url(&app))).await;
+    let (_, forced) = browser
+        .json(&format!("{}&force_refresh=true", resource_token_url(&app)))
+        .await;
     assert_eq!(forced["scopes"], json!(["read", "write"]));
 }
 

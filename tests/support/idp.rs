@@ -21,7 +21,9 @@ pub struct Idp {
 
 /// The folder of the provider's sources.
 pub fn idp_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("idp")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("idp")
 }
 
 impl Idp {
@@ -36,11 +38,18 @@ impl Idp {
         }
         let mut child = Command::new("node")
             .arg(dir.join("server.mjs"))
-            .env("IDP_HOST", std::env::var("IDP_HOST").unwrap_or_else(|_| "127.0.0.2".into()))
+            .env(
+                "IDP_HOST",
+                std::env::var("IDP_HOST").unwrap_or_else(|_| "127.0.0.2".into()),
+            )
             .env("IDP_PORT", "0")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(if std::env::var_os("IDP_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
+            .stderr(if std::env::var_os("IDP_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .map_err(|e| format!("cannot start node (is Node.js 20+ installed?): {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -56,7 +65,10 @@ impl Idp {
         Ok(Self {
             endpoint,
             // Each test has its own runtime: pooled connections would outlive theirs.
-            http: reqwest::Client::builder().pool_max_idle_per_host(0).build().map_err(|e| e.to_string())?,
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .map_err(|e| e.to_string())?,
             _child: child,
         })
     }
@@ -66,11 +78,16 @@ impl Idp {
     }
 
     async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.request(method, format!("{}/__test/{path}", self.endpoint));
+        let mut request = self
+            .http
+            .request(method, format!("{}/__test/{path}", self.endpoint));
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("the provider's admin API answers");
+        let response = request
+            .send()
+            .await
+            .expect("the provider's admin API answers");
         let status = response.status();
         let value: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "admin {path}: {status} {value}");
@@ -79,22 +96,38 @@ impl Idp {
 
     /// Registers (or replaces) a confidential client.
     pub async fn register_client(&self, client: Value) -> Value {
-        self.admin(reqwest::Method::POST, "clients", Some(client)).await
+        self.admin(reqwest::Method::POST, "clients", Some(client))
+            .await
     }
 
     /// Sets the test-only corruptions of a client's token responses.
     pub async fn tamper(&self, client_id: &str, switches: Value) {
-        self.admin(reqwest::Method::POST, &format!("clients/{client_id}/tamper"), Some(switches)).await;
+        self.admin(
+            reqwest::Method::POST,
+            &format!("clients/{client_id}/tamper"),
+            Some(switches),
+        )
+        .await;
     }
 
     /// Revokes every grant of a client.
     pub async fn revoke_grants(&self, client_id: &str) {
-        self.admin(reqwest::Method::POST, &format!("clients/{client_id}/revoke-grants"), None).await;
+        self.admin(
+            reqwest::Method::POST,
+            &format!("clients/{client_id}/revoke-grants"),
+            None,
+        )
+        .await;
     }
 
     /// Request counts of one client.
     pub async fn counts(&self, client_id: &str) -> Value {
-        self.admin(reqwest::Method::GET, &format!("counts?client_id={client_id}"), None).await
+        self.admin(
+            reqwest::Method::GET,
+            &format!("counts?client_id={client_id}"),
+            None,
+        )
+        .await
     }
 
     /// Global counts (JWKS and discovery are counted only here).
@@ -104,7 +137,12 @@ impl Idp {
 
     /// The parameters of the client's last authorization request.
     pub async fn last_auth(&self, client_id: &str) -> Value {
-        self.admin(reqwest::Method::GET, &format!("last-auth?client_id={client_id}"), None).await
+        self.admin(
+            reqwest::Method::GET,
+            &format!("last-auth?client_id={client_id}"),
+            None,
+        )
+        .await
     }
 
     /// Rotates the signing key: a new `kid`, the old key gone.
@@ -120,7 +158,12 @@ impl Idp {
 
     /// Changes a user (roles, organizations, claims).
     pub async fn patch_user(&self, username: &str, patch: Value) -> Value {
-        self.admin(reqwest::Method::PATCH, &format!("users/{username}"), Some(patch)).await
+        self.admin(
+            reqwest::Method::PATCH,
+            &format!("users/{username}"),
+            Some(patch),
+        )
+        .await
     }
 }
 

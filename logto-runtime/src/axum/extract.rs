@@ -11,7 +11,11 @@ use crate::{
 };
 
 fn request_logto(parts: &Parts) -> Result<RequestLogto, AuthRejection> {
-    parts.extensions.get::<RequestLogto>().cloned().ok_or(AuthRejection::MissingLayer)
+    parts
+        .extensions
+        .get::<RequestLogto>()
+        .cloned()
+        .ok_or(AuthRejection::MissingLayer)
 }
 
 async fn load<U: Claims>(parts: &Parts) -> Result<Context<U>, AuthRejection> {
@@ -39,8 +43,14 @@ impl<S: Send + Sync, U: Claims> FromRequestParts<S> for Context<U> {
 /// The claims of a signed-in user, or [`AuthRejection::SignedOut`] (401). What
 /// `#[derive(Claims)]` types use as their extractor.
 #[doc(hidden)]
-pub async fn extract_claims<U: Claims, S: Send + Sync>(parts: &mut Parts, _state: &S) -> Result<U, AuthRejection> {
-    load::<U>(parts).await?.claims.ok_or(AuthRejection::SignedOut)
+pub async fn extract_claims<U: Claims, S: Send + Sync>(
+    parts: &mut Parts,
+    _state: &S,
+) -> Result<U, AuthRejection> {
+    load::<U>(parts)
+        .await?
+        .claims
+        .ok_or(AuthRejection::SignedOut)
 }
 
 /// As [`extract_claims`], with `None` when signed out.
@@ -87,7 +97,10 @@ impl<S: Send + Sync, U: Claims> FromRequestParts<S> for RedirectToSignIn<U> {
 impl<S: Send + Sync, U: Claims> OptionalFromRequestParts<S> for RedirectToSignIn<U> {
     type Rejection = AuthRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         Ok(load::<U>(parts).await?.claims.map(Self))
     }
 }

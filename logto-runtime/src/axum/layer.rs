@@ -69,7 +69,10 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let logto = self.logto.clone();
-        let handle = SessionHandle::new(RequestSession::from_headers(request.headers(), &logto.inner.settings));
+        let handle = SessionHandle::new(RequestSession::from_headers(
+            request.headers(),
+            &logto.inner.settings,
+        ));
         request.extensions_mut().insert(RequestLogto {
             logto: logto.clone(),
             handle: handle.clone(),
@@ -86,7 +89,8 @@ where
             let cookies = {
                 let mut session = handle.lock();
                 let inner = &logto.inner;
-                session.update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
+                session
+                    .update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
                 session.set_cookie_headers(&inner.settings)
             };
             if !cookies.is_empty() {

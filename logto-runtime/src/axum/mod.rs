@@ -9,9 +9,9 @@ mod rejection;
 mod routes;
 
 pub use extract::RedirectToSignIn;
+pub use extract::{extract_claims, extract_optional_claims};
 pub use guard::{
     BearerLayer, BearerService, Guard, GuardDef, GuardLayer, GuardRejection, GuardService, Guarded,
 };
-pub use extract::{extract_claims, extract_optional_claims};
 pub use layer::{LogtoLayer, LogtoService};
 pub use rejection::AuthRejection;

@@ -29,12 +29,23 @@ fn reason_html(text: &str) -> String {
     escape(&text)
         .split('`')
         .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { format!("<code>{part}</code>") } else { part.to_owned() })
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_owned()
+            }
+        })
         .collect()
 }
 
 /// A readable error page: what happened and a way back.
-pub(crate) fn error_page(status: StatusCode, title: &str, reason: &str, sign_in_path: &str) -> Response {
+pub(crate) fn error_page(
+    status: StatusCode,
+    title: &str,
+    reason: &str,
+    sign_in_path: &str,
+) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}}\

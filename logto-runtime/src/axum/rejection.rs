@@ -40,28 +40,44 @@ pub(crate) fn provider_status(error: &ProviderError) -> StatusCode {
     match error {
         ProviderError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         ProviderError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-        ProviderError::InvalidResponse { .. } | ProviderError::InvalidIdToken(_) => StatusCode::BAD_GATEWAY,
+        ProviderError::InvalidResponse { .. } | ProviderError::InvalidIdToken(_) => {
+            StatusCode::BAD_GATEWAY
+        }
         ProviderError::OAuth(oauth) => match oauth.code {
-            OAuthErrorCode::AccessDenied | OAuthErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+            OAuthErrorCode::AccessDenied | OAuthErrorCode::InsufficientScope => {
+                StatusCode::FORBIDDEN
+            }
             OAuthErrorCode::InvalidGrant => StatusCode::UNAUTHORIZED,
-            OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => StatusCode::BAD_GATEWAY,
+            OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => {
+                StatusCode::BAD_GATEWAY
+            }
             _ => StatusCode::BAD_REQUEST,
         },
     }
 }
 
 pub(crate) fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
 }
 
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match &self {
-            Self::SignedOut => json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
+            Self::SignedOut => {
+                json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first")
+            }
             Self::RedirectToSignIn { location } => Redirect::to(location).into_response(),
             Self::MissingLayer => {
                 tracing::error!("{self}");
-                json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &self.to_string())
+                json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_error",
+                    &self.to_string(),
+                )
             }
             Self::Context(ContextError::Token(error)) => token_error_response(error),
             Self::Context(ContextError::Store(error)) => store_unavailable(error),
@@ -71,7 +87,11 @@ impl IntoResponse for AuthRejection {
             }
             Self::Context(error) => {
                 tracing::warn!(%error, "the user's claims are unusable");
-                json_error(StatusCode::BAD_GATEWAY, "invalid_claims", &error.to_string())
+                json_error(
+                    StatusCode::BAD_GATEWAY,
+                    "invalid_claims",
+                    &error.to_string(),
+                )
             }
         }
     }
@@ -80,19 +100,29 @@ impl IntoResponse for AuthRejection {
 /// 503: the session store is down or slow; the session itself is intact.
 pub(crate) fn store_unavailable(error: &StoreError) -> Response {
     tracing::error!(%error, "the session store failed");
-    json_error(StatusCode::SERVICE_UNAVAILABLE, "session_store_unavailable", &error.to_string())
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "session_store_unavailable",
+        &error.to_string(),
+    )
 }
 
 fn token_error_response(error: &TokenError) -> Response {
     match error {
         TokenError::Store(error) => store_unavailable(error),
-        TokenError::SignedOut => json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first"),
+        TokenError::SignedOut => {
+            json_error(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first")
+        }
         TokenError::NoRefreshToken | TokenError::SessionEnded => {
             json_error(StatusCode::UNAUTHORIZED, "unauthorized", &error.to_string())
         }
         TokenError::UnknownResource(_) | TokenError::OrganizationsNotRequested => {
             tracing::error!(%error, "the app asked for a token its config cannot get");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &error.to_string())
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                &error.to_string(),
+            )
         }
         TokenError::Provider(provider) => {
             tracing::warn!(%provider, "the provider refused a token");

@@ -45,14 +45,19 @@ impl Logto {
     /// session cookies and returns the redirect to Logto. For custom sign-in handlers
     /// (a "Sign up" button with `first_screen("register")`, say).
     pub async fn sign_in(&self, request: &Request, options: &SignInOptions) -> Response {
-        let Some(RequestLogto { handle, .. }) = request.extensions().get::<RequestLogto>().cloned() else {
+        let Some(RequestLogto { handle, .. }) = request.extensions().get::<RequestLogto>().cloned()
+        else {
             return AuthRejection::MissingLayer.into_response();
         };
         start_sign_in(self, &handle, options).await
     }
 }
 
-async fn start_sign_in(logto: &Logto, handle: &crate::context::SessionHandle, options: &SignInOptions) -> Response {
+async fn start_sign_in(
+    logto: &Logto,
+    handle: &crate::context::SessionHandle,
+    options: &SignInOptions,
+) -> Response {
     let inner = &logto.inner;
     match oidc::sign_in::authorization_url(inner, options).await {
         Ok((url, tx)) => {
@@ -66,7 +71,12 @@ async fn start_sign_in(logto: &Logto, handle: &crate::context::SessionHandle, op
 
 fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
     tracing::warn!(%error, "the provider failed");
-    error_page(provider_status(error), "Sign-in failed", &error.to_string(), logto.sign_in_path())
+    error_page(
+        provider_status(error),
+        "Sign-in failed",
+        &error.to_string(),
+        logto.sign_in_path(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -75,23 +85,30 @@ struct SignInQuery {
 }
 
 async fn sign_in(request: Request) -> Response {
-    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
+    else {
         return AuthRejection::MissingLayer.into_response();
     };
     let query = Query::<SignInQuery>::try_from_uri(request.uri()).map(|q| q.0);
     let mut options = logto.inner.settings.sign_in_options.clone();
-    if let Ok(SignInQuery { post_redirect_uri: Some(uri) }) = query {
+    if let Ok(SignInQuery {
+        post_redirect_uri: Some(uri),
+    }) = query
+    {
         options = options.post_redirect_uri(uri);
     }
     start_sign_in(&logto, &handle, &options).await
 }
 
 async fn callback(request: Request) -> Response {
-    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
+    else {
         return AuthRejection::MissingLayer.into_response();
     };
     let inner = &logto.inner;
-    let params = Query::<CallbackParams>::try_from_uri(request.uri()).map(|q| q.0).unwrap_or_default();
+    let params = Query::<CallbackParams>::try_from_uri(request.uri())
+        .map(|q| q.0)
+        .unwrap_or_default();
     let now = inner.settings.clock.unix_seconds();
     let take = |state: &str| handle.lock().transactions(&inner.settings).take(state, now);
     match oidc::callback::finish(inner, params, take).await {
@@ -108,8 +125,17 @@ async fn callback(request: Request) -> Response {
                 CallbackError::Exchange(provider) => provider_status(provider),
                 _ => StatusCode::BAD_REQUEST,
             };
-            let status = if status == StatusCode::UNAUTHORIZED { StatusCode::BAD_REQUEST } else { status };
-            error_page(status, "Sign-in failed", &error.to_string(), logto.sign_in_path())
+            let status = if status == StatusCode::UNAUTHORIZED {
+                StatusCode::BAD_REQUEST
+            } else {
+                status
+            };
+            error_page(
+                status,
+                "Sign-in failed",
+                &error.to_string(),
+                logto.sign_in_path(),
+            )
         }
     }
 }
@@ -118,7 +144,9 @@ async fn callback(request: Request) -> Response {
 /// `Sec-Fetch-Site`) with every POST; clients that send neither are not browsers.
 fn same_origin(headers: &HeaderMap, base: &url::Url) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
-        return origin.to_str().is_ok_and(|o| o == base.origin().ascii_serialization());
+        return origin
+            .to_str()
+            .is_ok_and(|o| o == base.origin().ascii_serialization());
     }
     match headers.get("sec-fetch-site").map(|v| v.to_str()) {
         Some(Ok(site)) => matches!(site, "same-origin" | "none"),
@@ -128,7 +156,8 @@ fn same_origin(headers: &HeaderMap, base: &url::Url) -> bool {
 }
 
 async fn sign_out(request: Request) -> Response {
-    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned() else {
+    let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
+    else {
         return AuthRejection::MissingLayer.into_response();
     };
     let inner = &logto.inner;

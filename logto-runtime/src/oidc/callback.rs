@@ -40,15 +40,24 @@ pub(crate) async fn finish(
     }
     let tx = tx.ok_or(CallbackError::UnknownState)?;
     let provider = inner.provider().await?;
-    let iss_required = provider.extra.authorization_response_iss_parameter_supported;
+    let iss_required = provider
+        .extra
+        .authorization_response_iss_parameter_supported;
     match params.iss.as_deref() {
         Some(iss) if iss != inner.settings.issuer => return Err(CallbackError::IssuerMismatch),
         None if iss_required => return Err(CallbackError::IssuerMismatch),
         _ => {}
     }
-    let code = params.code.filter(|c| !c.is_empty()).ok_or(CallbackError::MissingCode)?;
+    let code = params
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(CallbackError::MissingCode)?;
 
-    let token_url = provider.client.token_uri().map(|u| u.to_string()).unwrap_or_default();
+    let token_url = provider
+        .client
+        .token_uri()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     let response = provider
         .client
         .exchange_code(AuthorizationCode::new(code))
@@ -66,7 +75,13 @@ pub(crate) async fn finish(
         .ok_or_else(|| ProviderError::InvalidIdToken("the token response has no ID token".into()))?
         .to_string();
     let access_token = response.access_token().secret().clone();
-    let claims = id_token::verify(inner, &id_token, Some(&access_token), IdTokenCheck::SignIn { nonce: &tx.nonce }).await?;
+    let claims = id_token::verify(
+        inner,
+        &id_token,
+        Some(&access_token),
+        IdTokenCheck::SignIn { nonce: &tx.nonce },
+    )
+    .await?;
 
     let now = inner.settings.clock.unix_seconds();
     let session = SessionData {

@@ -36,7 +36,11 @@ impl HttpClient {
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ProviderError> {
         let request = request.build().map_err(|e| transport("(request)", &e))?;
         let url = redact(request.url());
-        let response = self.inner.execute(request).await.map_err(|e| transport(&url, &e))?;
+        let response = self
+            .inner
+            .execute(request)
+            .await
+            .map_err(|e| transport(&url, &e))?;
         let status = response.status();
         let body = read_limited(response, &url).await?;
         if status.is_success() {
@@ -51,7 +55,10 @@ impl HttpClient {
         })
     }
 
-    pub async fn get_json<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ProviderError> {
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
         let request = request.header(http::header::ACCEPT, "application/json");
         let url = request
             .try_clone()
@@ -66,7 +73,10 @@ impl HttpClient {
     }
 }
 
-async fn read_limited(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, ProviderError> {
+async fn read_limited(
+    mut response: reqwest::Response,
+    url: &str,
+) -> Result<Vec<u8>, ProviderError> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, &e))? {
         if body.len() + chunk.len() > MAX_BODY {
@@ -89,7 +99,9 @@ fn redact(url: &reqwest::Url) -> String {
 
 pub(crate) fn transport(url: &str, error: &reqwest::Error) -> ProviderError {
     if error.is_timeout() {
-        ProviderError::Timeout { url: url.to_owned() }
+        ProviderError::Timeout {
+            url: url.to_owned(),
+        }
     } else if error.is_connect() || error.is_request() {
         ProviderError::Unreachable {
             url: url.to_owned(),
@@ -141,7 +153,9 @@ pub(crate) fn token_error(url: &str, error: TokenError) -> ProviderError {
             code: OAuthErrorCode::parse(response.error().as_ref()),
             description: response.error_description().cloned(),
         }),
-        RequestTokenError::Request(openidconnect::HttpClientError::Reqwest(e)) => transport(url, &e),
+        RequestTokenError::Request(openidconnect::HttpClientError::Reqwest(e)) => {
+            transport(url, &e)
+        }
         RequestTokenError::Request(e) => ProviderError::Unreachable {
             url: url.to_owned(),
             reason: error_chain(&e),
@@ -169,7 +183,10 @@ mod tests {
         let body = br#"{"error":"invalid_grant","error_description":"grant request is invalid","code":"oidc.invalid_grant","message":"m","error_uri":"https://x"}"#;
         let error = parse_oauth_error(body).unwrap();
         assert_eq!(error.code, OAuthErrorCode::InvalidGrant);
-        assert_eq!(error.description.as_deref(), Some("grant request is invalid"));
+        assert_eq!(
+            error.description.as_deref(),
+            Some("grant request is invalid")
+        );
         assert_eq!(parse_oauth_error(b"<html>").map(|e| e.code), None);
         assert_eq!(
             parse_oauth_error(br#"{"error":"invalid_target"}"#).map(|e| e.code),

@@ -27,7 +27,10 @@ pub(crate) enum IdTokenCheck<'a> {
     Refresh { sub: &'a str },
 }
 
-fn verifier(inner: &Inner, provider: &Provider) -> Result<CoreIdTokenVerifier<'static>, ProviderError> {
+fn verifier(
+    inner: &Inner,
+    provider: &Provider,
+) -> Result<CoreIdTokenVerifier<'static>, ProviderError> {
     let issuer = IssuerUrl::new(inner.settings.issuer.clone())
         .map_err(|e| ProviderError::InvalidIdToken(format!("issuer: {e}")))?;
     let clock = inner.settings.clock.clone();
@@ -54,13 +57,16 @@ pub(crate) async fn verify(
     access_token: Option<&str>,
     check: IdTokenCheck<'_>,
 ) -> Result<Map<String, Value>, ProviderError> {
-    let token = CoreIdToken::from_str(raw).map_err(|e| ProviderError::InvalidIdToken(format!("not a JWT: {e}")))?;
+    let token = CoreIdToken::from_str(raw)
+        .map_err(|e| ProviderError::InvalidIdToken(format!("not a JWT: {e}")))?;
     let mut provider = inner.provider().await?;
     let mut refetched = false;
     loop {
         let verifier = verifier(inner, &provider)?;
         let result = match &check {
-            IdTokenCheck::SignIn { nonce } => token.claims(&verifier, &Nonce::new((*nonce).to_owned())),
+            IdTokenCheck::SignIn { nonce } => {
+                token.claims(&verifier, &Nonce::new((*nonce).to_owned()))
+            }
             IdTokenCheck::Refresh { .. } => token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
         };
         match result {
@@ -72,31 +78,54 @@ pub(crate) async fn verify(
                         "the refreshed ID token names another subject".into(),
                     ));
                 }
-                if let (Some(expected), Some(access_token)) = (claims.access_token_hash(), access_token) {
-                    let alg = token.signing_alg().map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+                if let (Some(expected), Some(access_token)) =
+                    (claims.access_token_hash(), access_token)
+                {
+                    let alg = token
+                        .signing_alg()
+                        .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
                     let key = token
                         .signing_key(&verifier)
                         .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
-                    let actual = AccessTokenHash::from_token(&AccessToken::new(access_token.to_owned()), alg, key)
-                        .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
+                    let actual = AccessTokenHash::from_token(
+                        &AccessToken::new(access_token.to_owned()),
+                        alg,
+                        key,
+                    )
+                    .map_err(|e| ProviderError::InvalidIdToken(e.to_string()))?;
                     if &actual != expected {
-                        return Err(ProviderError::InvalidIdToken("at_hash does not match the access token".into()));
+                        return Err(ProviderError::InvalidIdToken(
+                            "at_hash does not match the access token".into(),
+                        ));
                     }
                 }
-                return super::jwt_payload(raw)
-                    .ok_or_else(|| ProviderError::InvalidIdToken("the payload is not a JSON object".into()));
+                return super::jwt_payload(raw).ok_or_else(|| {
+                    ProviderError::InvalidIdToken("the payload is not a JSON object".into())
+                });
             }
-            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
-                if !refetched =>
-            {
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) if !refetched => {
                 refetched = true;
-                match inner.provider_cache.refresh_keys(&provider, &inner.settings, &inner.http).await? {
+                match inner
+                    .provider_cache
+                    .refresh_keys(&provider, &inner.settings, &inner.http)
+                    .await?
+                {
                     Some(fresh) => provider = fresh,
-                    None => return Err(ProviderError::InvalidIdToken("signed by a key not in the provider's JWKS".into())),
+                    None => {
+                        return Err(ProviderError::InvalidIdToken(
+                            "signed by a key not in the provider's JWKS".into(),
+                        ));
+                    }
                 }
             }
-            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
-                return Err(ProviderError::InvalidIdToken("signed by a key not in the provider's JWKS".into()));
+            Err(ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            )) => {
+                return Err(ProviderError::InvalidIdToken(
+                    "signed by a key not in the provider's JWKS".into(),
+                ));
             }
             Err(e) => return Err(ProviderError::InvalidIdToken(e.to_string())),
         }
@@ -111,7 +140,10 @@ mod chrono_free {
 
     impl From<SystemTime> for Time {
         fn from(t: SystemTime) -> Self {
-            Self(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64))
+            Self(
+                t.duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64),
+            )
         }
     }
 

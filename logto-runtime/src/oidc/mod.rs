@@ -15,7 +15,6 @@ pub(crate) use id_token::IdTokenCheck;
 pub(crate) use provider::{Provider, ProviderCache};
 pub use sign_in::SignInOptions;
 
-
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::{Map, Value};
 

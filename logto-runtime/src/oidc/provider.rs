@@ -80,7 +80,10 @@ pub(crate) struct ProviderCache {
 impl ProviderCache {
     fn cached(&self, ttl: Duration) -> Option<Arc<Provider>> {
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        guard.as_ref().filter(|p| p.fetched_at.elapsed() < ttl).cloned()
+        guard
+            .as_ref()
+            .filter(|p| p.fetched_at.elapsed() < ttl)
+            .cloned()
     }
 
     fn store(&self, provider: Arc<Provider>) {
@@ -88,7 +91,11 @@ impl ProviderCache {
     }
 
     /// The provider, from cache or fetched; concurrent first loads share one fetch.
-    pub async fn get(&self, settings: &Settings, http: &HttpClient) -> Result<Arc<Provider>, ProviderError> {
+    pub async fn get(
+        &self,
+        settings: &Settings,
+        http: &HttpClient,
+    ) -> Result<Arc<Provider>, ProviderError> {
         if let Some(provider) = self.cached(settings.discovery_ttl) {
             return Ok(provider);
         }
@@ -141,10 +148,10 @@ async fn discover(settings: &Settings, http: &HttpClient) -> Result<Provider, Pr
         reason,
     };
     let body = http.send(http.inner.get(&url)).await?;
-    let metadata: CoreProviderMetadata =
-        serde_json::from_slice(&body).map_err(|e| invalid(format!("not a discovery document: {e}")))?;
-    let extra: ExtraMetadata =
-        serde_json::from_slice(&body).map_err(|e| invalid(format!("not a discovery document: {e}")))?;
+    let metadata: CoreProviderMetadata = serde_json::from_slice(&body)
+        .map_err(|e| invalid(format!("not a discovery document: {e}")))?;
+    let extra: ExtraMetadata = serde_json::from_slice(&body)
+        .map_err(|e| invalid(format!("not a discovery document: {e}")))?;
     if metadata.issuer().as_str() != settings.issuer {
         return Err(invalid(format!(
             "it names the issuer `{}`, not `{}`",
@@ -159,11 +166,13 @@ async fn discover(settings: &Settings, http: &HttpClient) -> Result<Provider, Pr
         .cloned()
         .collect();
     if id_token_algs.is_empty() {
-        return Err(invalid("it signs ID tokens with no asymmetric algorithm we accept".into()));
+        return Err(invalid(
+            "it signs ID tokens with no asymmetric algorithm we accept".into(),
+        ));
     }
     let jwks_uri = metadata.jwks_uri().url().clone();
     let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(jwks_uri.clone())).await?;
-        let client = CoreClient::from_provider_metadata(
+    let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(settings.app_id.clone()),
         Some(ClientSecret::new(settings.app_secret.clone())),
@@ -245,11 +254,15 @@ mod tests {
         let settings = settings(&endpoint);
         let http = HttpClient::new(Duration::from_secs(5));
         let cache = ProviderCache::default();
-        let loads = futures_util::future::join_all((0..20).map(|_| cache.get(&settings, &http))).await;
+        let loads =
+            futures_util::future::join_all((0..20).map(|_| cache.get(&settings, &http))).await;
         assert!(loads.iter().all(Result::is_ok));
         assert_eq!(hits.load(Ordering::SeqCst), 1);
         let provider = cache.get(&settings, &http).await.unwrap();
-        assert_eq!(provider.id_token_algs, [CoreJwsSigningAlgorithm::EcdsaP384Sha384]);
+        assert_eq!(
+            provider.id_token_algs,
+            [CoreJwsSigningAlgorithm::EcdsaP384Sha384]
+        );
         assert_eq!(hits.load(Ordering::SeqCst), 1, "cached");
     }
 

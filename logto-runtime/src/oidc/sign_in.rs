@@ -43,7 +43,10 @@ impl SignInOptions {
     }
 
     /// The identifiers the first screen offers: `email`, `phone`, `username`.
-    pub fn identifiers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, identifiers: I) -> Self {
+    pub fn identifiers<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        identifiers: I,
+    ) -> Self {
         self.identifiers = identifiers.into_iter().map(Into::into).collect();
         self
     }
@@ -111,10 +114,20 @@ pub(crate) async fn authorization_url(
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = provider
         .client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
         .set_pkce_challenge(challenge)
         // `openidconnect` adds `openid` itself, first.
-        .add_scopes(settings.scopes.iter().filter(|s| *s != "openid").map(|s| Scope::new(s.clone())));
+        .add_scopes(
+            settings
+                .scopes
+                .iter()
+                .filter(|s| *s != "openid")
+                .map(|s| Scope::new(s.clone())),
+        );
     for resource in &settings.resources {
         request = request.add_extra_param("resource", resource.clone());
     }
@@ -160,9 +173,22 @@ mod tests {
     #[test]
     fn only_same_origin_redirects_are_kept() {
         let base = Url::parse("http://127.0.0.1:3000/").unwrap();
-        assert_eq!(same_origin_path("/orders?id=1", &base).as_deref(), Some("/orders?id=1"));
-        assert_eq!(same_origin_path("http://127.0.0.1:3000/x", &base).as_deref(), Some("/x"));
-        for evil in ["//evil.com/x", "/\\evil.com", "http://evil.com/", "https://127.0.0.1:3000/", "javascript:alert(1)", "evil"] {
+        assert_eq!(
+            same_origin_path("/orders?id=1", &base).as_deref(),
+            Some("/orders?id=1")
+        );
+        assert_eq!(
+            same_origin_path("http://127.0.0.1:3000/x", &base).as_deref(),
+            Some("/x")
+        );
+        for evil in [
+            "//evil.com/x",
+            "/\\evil.com",
+            "http://evil.com/",
+            "https://127.0.0.1:3000/",
+            "javascript:alert(1)",
+            "evil",
+        ] {
             assert_eq!(same_origin_path(evil, &base), None, "{evil}");
         }
     }

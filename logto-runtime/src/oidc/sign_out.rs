@@ -23,8 +23,14 @@ pub(crate) async fn sign_out(inner: &Inner, session: Option<&SessionData>) -> Ur
             .http
             .inner
             .post(endpoint)
-            .basic_auth(form_encode(&settings.app_id), Some(form_encode(&settings.app_secret)))
-            .form(&[("token", refresh_token.as_str()), ("token_type_hint", "refresh_token")]);
+            .basic_auth(
+                form_encode(&settings.app_id),
+                Some(form_encode(&settings.app_secret)),
+            )
+            .form(&[
+                ("token", refresh_token.as_str()),
+                ("token_type_hint", "refresh_token"),
+            ]);
         if let Err(error) = inner.http.send(request).await {
             // The session is gone from the browser either way; the grant expires.
             tracing::warn!(%error, "revoking the refresh token failed");
@@ -36,7 +42,10 @@ pub(crate) async fn sign_out(inner: &Inner, session: Option<&SessionData>) -> Ur
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("client_id", &settings.app_id);
-        query.append_pair("post_logout_redirect_uri", settings.post_sign_out_redirect_uri.as_str());
+        query.append_pair(
+            "post_logout_redirect_uri",
+            settings.post_sign_out_redirect_uri.as_str(),
+        );
         if let Some(session) = session {
             query.append_pair("id_token_hint", &session.id_token);
         }

@@ -18,7 +18,12 @@ pub(crate) fn split(name: &str, value: &str) -> Vec<(String, String)> {
         .as_bytes()
         .chunks(CHUNK_LEN)
         .enumerate()
-        .map(|(i, chunk)| (format!("{name}.{i}"), String::from_utf8_lossy(chunk).into_owned()))
+        .map(|(i, chunk)| {
+            (
+                format!("{name}.{i}"),
+                String::from_utf8_lossy(chunk).into_owned(),
+            )
+        })
         .collect()
 }
 

@@ -4,7 +4,10 @@
 use http::{HeaderMap, header::COOKIE};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{SessionData, Transactions, chunks, data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS}};
+use super::{
+    SessionData, Transactions, chunks,
+    data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS},
+};
 use crate::settings::Settings;
 
 /// A value read lazily from cookies.
@@ -57,7 +60,8 @@ impl RequestSession {
             .flat_map(|header| header.split(';'))
             .filter_map(|pair| {
                 let (name, value) = pair.trim().split_once('=')?;
-                let ours = chunks::is_part_of(session_name, name) || chunks::is_part_of(&tx_name, name);
+                let ours =
+                    chunks::is_part_of(session_name, name) || chunks::is_part_of(&tx_name, name);
                 ours.then(|| (name.to_owned(), value.trim_matches('"').to_owned()))
             })
             .collect();
@@ -76,7 +80,11 @@ impl RequestSession {
     pub fn store_id(&mut self, settings: &Settings) -> Option<String> {
         if let Slot::Unread = self.id {
             let (value, stale) = self.read::<SessionId>(&settings.cookie_name, settings);
-            self.id = Slot::Read { value: value.map(|v| v.id), stale, changed: false };
+            self.id = Slot::Read {
+                value: value.map(|v| v.id),
+                stale,
+                changed: false,
+            };
         }
         match &self.id {
             Slot::Read { value, .. } => value.clone(),
@@ -93,12 +101,20 @@ impl RequestSession {
     /// the cookie goes).
     pub fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
         if value.is_none()
-            && let Slot::Read { stale, value: Some(_), .. } = &mut self.id
+            && let Slot::Read {
+                stale,
+                value: Some(_),
+                ..
+            } = &mut self.id
         {
             *stale = true;
         }
         self.version = version;
-        self.session = Slot::Read { value, stale: false, changed: false };
+        self.session = Slot::Read {
+            value,
+            stale: false,
+            changed: false,
+        };
     }
 
     pub fn version(&self) -> Option<u64> {
@@ -114,7 +130,11 @@ impl RequestSession {
     /// a new id is due.
     pub fn pending(&self) -> Option<(Option<SessionData>, bool)> {
         match &self.session {
-            Slot::Read { value, changed: true, .. } => Some((value.clone(), self.renew)),
+            Slot::Read {
+                value,
+                changed: true,
+                ..
+            } => Some((value.clone(), self.renew)),
             _ => None,
         }
     }
@@ -126,15 +146,26 @@ impl RequestSession {
             Slot::Unread => true,
         };
         let id_stale = matches!(self.id, Slot::Read { stale: true, .. });
-        self.id = Slot::Read { value: id, stale: id_stale, changed: id_changed };
-        self.session = Slot::Read { value: data, stale: false, changed: false };
+        self.id = Slot::Read {
+            value: id,
+            stale: id_stale,
+            changed: id_changed,
+        };
+        self.session = Slot::Read {
+            value: data,
+            stale: false,
+            changed: false,
+        };
         self.version = version;
         self.renew = false;
     }
 
     fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
         let Some(sealed) = chunks::join(name, |n| {
-            self.cookies.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str())
+            self.cookies
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.as_str())
         }) else {
             return (None, false);
         };
@@ -157,7 +188,11 @@ impl RequestSession {
                 stale |= !live;
                 live
             });
-            self.session = Slot::Read { value, stale, changed: false };
+            self.session = Slot::Read {
+                value,
+                stale,
+                changed: false,
+            };
         }
         match &self.session {
             Slot::Read { value, .. } => value.as_ref(),
@@ -168,13 +203,21 @@ impl RequestSession {
     /// Replaces the session (`None` signs out); written back on the response.
     pub fn set_session(&mut self, value: Option<SessionData>) {
         let stale = matches!(self.session, Slot::Read { stale: true, .. });
-        self.session = Slot::Read { value, stale, changed: true };
+        self.session = Slot::Read {
+            value,
+            stale,
+            changed: true,
+        };
     }
 
     /// Lets `update` bring a session about to be written up to date (with refreshes
     /// other requests made meanwhile), so a response never writes older tokens.
     pub fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {
-        if let Slot::Read { value, changed: true, .. } = &mut self.session
+        if let Slot::Read {
+            value,
+            changed: true,
+            ..
+        } = &mut self.session
             && let Some(data) = value.as_mut()
             && !update(data)
         {
@@ -186,7 +229,11 @@ impl RequestSession {
     pub fn transactions(&mut self, settings: &Settings) -> &mut Transactions {
         if let Slot::Unread = self.transactions {
             let (value, stale) = self.read::<Transactions>(&transactions_name(settings), settings);
-            self.transactions = Slot::Read { value: value.unwrap_or_default(), stale, changed: false };
+            self.transactions = Slot::Read {
+                value: value.unwrap_or_default(),
+                stale,
+                changed: false,
+            };
         }
         match &mut self.transactions {
             Slot::Read { value, changed, .. } => {
@@ -202,28 +249,54 @@ impl RequestSession {
         let mut headers = Vec::new();
         if self.store_mode {
             let id = match &self.id {
-                Slot::Read { value, stale, changed } => Slot::Read {
+                Slot::Read {
+                    value,
+                    stale,
+                    changed,
+                } => Slot::Read {
                     value: value.as_ref().map(|id| SessionId { id: id.clone() }),
                     stale: *stale,
                     changed: *changed,
                 },
                 Slot::Unread => Slot::Unread,
             };
-            self.write(&id, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+            self.write(
+                &id,
+                &settings.cookie_name,
+                SESSION_LIFETIME_SECS,
+                settings,
+                &mut headers,
+            );
         } else {
-            self.write(&self.session, &settings.cookie_name, SESSION_LIFETIME_SECS, settings, &mut headers);
+            self.write(
+                &self.session,
+                &settings.cookie_name,
+                SESSION_LIFETIME_SECS,
+                settings,
+                &mut headers,
+            );
         }
         let tx_name = transactions_name(settings);
         let transactions = match &self.transactions {
             // An empty list is no cookie at all.
-            Slot::Read { value, stale, changed } => Slot::Read {
+            Slot::Read {
+                value,
+                stale,
+                changed,
+            } => Slot::Read {
                 value: (!value.0.is_empty()).then_some(value),
                 stale: *stale,
                 changed: *changed,
             },
             Slot::Unread => Slot::Unread,
         };
-        self.write(&transactions, &tx_name, TRANSACTION_LIFETIME_SECS, settings, &mut headers);
+        self.write(
+            &transactions,
+            &tx_name,
+            TRANSACTION_LIFETIME_SECS,
+            settings,
+            &mut headers,
+        );
         headers
     }
 
@@ -235,7 +308,12 @@ impl RequestSession {
         settings: &Settings,
         out: &mut Vec<String>,
     ) {
-        let Slot::Read { value, stale, changed } = slot else {
+        let Slot::Read {
+            value,
+            stale,
+            changed,
+        } = slot
+        else {
             return;
         };
         if !changed && !stale {

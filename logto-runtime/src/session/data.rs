@@ -109,8 +109,9 @@ impl Transactions {
     }
 
     fn prune(&mut self, now: i64) {
-        self.0
-            .retain(|tx| now - tx.created_at < TRANSACTION_LIFETIME_SECS && tx.created_at <= now + 60);
+        self.0.retain(|tx| {
+            now - tx.created_at < TRANSACTION_LIFETIME_SECS && tx.created_at <= now + 60
+        });
     }
 }
 

@@ -36,7 +36,10 @@ impl MemoryStore {
     pub fn len(&self) -> usize {
         let now = Instant::now();
         let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.values().filter(|(_, expires)| *expires > now).count()
+        sessions
+            .values()
+            .filter(|(_, expires)| *expires > now)
+            .count()
     }
 
     /// Bytes of sealed session data it holds, for sizing a deployment.
@@ -71,10 +74,19 @@ impl SessionStore for MemoryStore {
         ready(record)
     }
 
-    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
         let now = Instant::now();
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let current = sessions.get(id).filter(|(_, expires)| *expires > now).map(|(r, _)| r.version);
+        let current = sessions
+            .get(id)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(r, _)| r.version);
         let version = match (expect, current) {
             (Expect::Absent, None) => 1,
             (Expect::Version(expected), Some(current)) if expected == current => current + 1,
@@ -83,7 +95,10 @@ impl SessionStore for MemoryStore {
         if !sessions.contains_key(id) && sessions.len() >= self.capacity {
             sessions.retain(|_, (_, expires)| *expires > now);
             if sessions.len() >= self.capacity {
-                let soonest = sessions.iter().min_by_key(|(_, (_, expires))| *expires).map(|(k, _)| k.clone());
+                let soonest = sessions
+                    .iter()
+                    .min_by_key(|(_, (_, expires))| *expires)
+                    .map(|(k, _)| k.clone());
                 if let Some(soonest) = soonest {
                     sessions.remove(&soonest);
                 }
@@ -103,7 +118,10 @@ impl SessionStore for MemoryStore {
     }
 
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
-        self.sessions.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
         ready(())
     }
 

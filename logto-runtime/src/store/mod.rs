@@ -73,7 +73,13 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Saves `data` under `id` for `ttl` if `expect` holds; returns the new version, or
     /// `None` when the precondition failed.
-    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>>;
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>>;
 
     /// Deletes `id`.
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()>;
@@ -86,7 +92,10 @@ pub trait SessionStore: Send + Sync + 'static {
 }
 
 /// Bounds a store call by `timeout`.
-pub(crate) async fn bounded<T>(timeout: Duration, call: StoreFuture<'_, T>) -> Result<T, StoreError> {
+pub(crate) async fn bounded<T>(
+    timeout: Duration,
+    call: StoreFuture<'_, T>,
+) -> Result<T, StoreError> {
     match tokio::time::timeout(timeout, call).await {
         Ok(result) => result,
         Err(_) => Err(StoreError::Timeout(timeout)),
@@ -99,7 +108,13 @@ impl<T: SessionStore + ?Sized> SessionStore for std::sync::Arc<T> {
         (**self).load(id)
     }
 
-    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
         (**self).save(id, data, ttl, expect)
     }
 

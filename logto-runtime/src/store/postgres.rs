@@ -38,7 +38,11 @@ fn unavailable(error: sqlx::Error) -> StoreError {
 
 /// `schema` as a quoted SQL identifier.
 fn quoted(schema: &str) -> Result<String, StoreError> {
-    if schema.is_empty() || !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if schema.is_empty()
+        || !schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(StoreError::Unavailable(format!(
             "`{schema}` is not a schema name: use letters, digits and `_`"
         )));
@@ -77,7 +81,9 @@ impl PostgresStore {
                     version bigint NOT NULL,
                     expires_at timestamptz NOT NULL)"
             ),
-            format!("CREATE INDEX IF NOT EXISTS logto_sessions_expires_at ON {s}.logto_sessions (expires_at)"),
+            format!(
+                "CREATE INDEX IF NOT EXISTS logto_sessions_expires_at ON {s}.logto_sessions (expires_at)"
+            ),
             format!(
                 "CREATE TABLE IF NOT EXISTS {s}.logto_session_locks (
                     key text PRIMARY KEY,
@@ -85,7 +91,10 @@ impl PostgresStore {
                     expires_at timestamptz NOT NULL)"
             ),
         ] {
-            sqlx::query(&statement).execute(&self.pool).await.map_err(unavailable)?;
+            sqlx::query(&statement)
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
         }
         Ok(())
     }
@@ -100,10 +109,12 @@ impl PostgresStore {
             *last = Instant::now();
         }
         let s = &self.schema;
-        sqlx::query(&format!("DELETE FROM {s}.logto_sessions WHERE expires_at < now()"))
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        sqlx::query(&format!(
+            "DELETE FROM {s}.logto_sessions WHERE expires_at < now()"
+        ))
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
         Ok(())
     }
 }
@@ -130,7 +141,13 @@ impl SessionStore for PostgresStore {
         })
     }
 
-    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
             let s = &self.schema;
             let expires = "now() + make_interval(secs => $3::double precision / 1000)";
@@ -149,15 +166,19 @@ impl SessionStore for PostgresStore {
             let row = match expect {
                 Expect::Absent => sqlx::query(&insert).bind(id).bind(data).bind(millis(ttl)),
                 Expect::Version(version) => sqlx::query(&update)
-                .bind(id)
-                .bind(data)
-                .bind(millis(ttl))
-                .bind(i64::try_from(version).unwrap_or(i64::MAX)),
+                    .bind(id)
+                    .bind(data)
+                    .bind(millis(ttl))
+                    .bind(i64::try_from(version).unwrap_or(i64::MAX)),
             }
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-            if self.saves.fetch_add(1, Ordering::Relaxed).is_multiple_of(64) {
+            if self
+                .saves
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(64)
+            {
                 self.sweep().await?;
             }
             Ok(row.map(|row| row.get::<i64, _>("version").max(0) as u64))
@@ -200,12 +221,14 @@ impl SessionStore for PostgresStore {
     fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let s = &self.schema;
-            sqlx::query(&format!("DELETE FROM {s}.logto_session_locks WHERE key = $1 AND token = $2"))
-                .bind(key)
-                .bind(&token.0)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
+            sqlx::query(&format!(
+                "DELETE FROM {s}.logto_session_locks WHERE key = $1 AND token = $2"
+            ))
+            .bind(key)
+            .bind(&token.0)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
             Ok(())
         })
     }

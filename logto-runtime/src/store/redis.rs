@@ -44,7 +44,9 @@ pub struct RedisStore {
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,11 +97,19 @@ impl SessionStore for RedisStore {
                 .query_async(&mut connection)
                 .await
                 .map_err(unavailable)?;
-            Ok(version.zip(data).map(|(version, data)| Record { data, version }))
+            Ok(version
+                .zip(data)
+                .map(|(version, data)| Record { data, version }))
         })
     }
 
-    fn save<'a>(&'a self, id: &'a str, data: &'a [u8], ttl: Duration, expect: Expect) -> StoreFuture<'a, Option<u64>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
             let expected = match expect {
@@ -122,7 +132,10 @@ impl SessionStore for RedisStore {
     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
-            let _: i64 = connection.del(self.session_key(id)).await.map_err(unavailable)?;
+            let _: i64 = connection
+                .del(self.session_key(id))
+                .await
+                .map_err(unavailable)?;
             Ok(())
         })
     }

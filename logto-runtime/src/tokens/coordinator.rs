@@ -15,8 +15,15 @@ use std::{
 
 use sha2::{Digest, Sha256};
 
-use super::{TokenError, TokenRequest, grant::{self, RefreshOutcome}};
-use crate::{error::{OAuthErrorCode, ProviderError}, logto::Inner, session::{SessionData, StoredToken}};
+use super::{
+    TokenError, TokenRequest,
+    grant::{self, RefreshOutcome},
+};
+use crate::{
+    error::{OAuthErrorCode, ProviderError},
+    logto::Inner,
+    session::{SessionData, StoredToken},
+};
 
 /// How long a refresh's result is remembered for copies of the session that still
 /// carry the consumed token.
@@ -70,7 +77,10 @@ impl RefreshOutcome {
 impl RefreshCoordinator {
     fn recent(&self, token: &TokenHash) -> Option<(Instant, Outcome)> {
         let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        recent.get(token).filter(|(at, _)| at.elapsed() < REMEMBER_FOR).cloned()
+        recent
+            .get(token)
+            .filter(|(at, _)| at.elapsed() < REMEMBER_FOR)
+            .cloned()
     }
 
     /// Whether this process refreshed or revoked the refresh token with this SHA-256
@@ -116,7 +126,11 @@ impl RefreshCoordinator {
                         break;
                     }
                     result = CatchUp::Changed;
-                    if outcome.refresh_token.as_deref().is_none_or(|new| hash(new) == token) {
+                    if outcome
+                        .refresh_token
+                        .as_deref()
+                        .is_none_or(|new| hash(new) == token)
+                    {
                         break;
                     }
                 }
@@ -139,12 +153,24 @@ impl RefreshCoordinator {
         let key = request.map(TokenRequest::key);
         let not_before = request.filter(|r| r.is_forced()).map(|_| Instant::now());
         for _ in 0..16 {
-            let refresh_token = data.refresh_token.clone().ok_or(TokenError::NoRefreshToken)?;
+            let refresh_token = data
+                .refresh_token
+                .clone()
+                .ok_or(TokenError::NoRefreshToken)?;
             let token_hash = hash(&refresh_token);
             let lock = self.lock_for(token_hash);
             let guard = lock.lock().await;
             let result = self
-                .refresh_locked(inner, data, request, sub, &refresh_token, token_hash, key.as_ref(), not_before)
+                .refresh_locked(
+                    inner,
+                    data,
+                    request,
+                    sub,
+                    &refresh_token,
+                    token_hash,
+                    key.as_ref(),
+                    not_before,
+                )
                 .await;
             drop(guard);
             self.release(token_hash, lock);

@@ -25,7 +25,12 @@ pub(crate) struct RefreshOutcome {
 }
 
 /// A token as stored, its expiry counted on our clock from `expires_in`.
-pub(crate) fn stored_token(inner: &Inner, token: String, scope: Option<String>, expires_in: Option<i64>) -> StoredToken {
+pub(crate) fn stored_token(
+    inner: &Inner,
+    token: String,
+    scope: Option<String>,
+    expires_in: Option<i64>,
+) -> StoredToken {
     let now = inner.settings.clock.unix_seconds();
     let lifetime = expires_in
         .or_else(|| {
@@ -46,7 +51,10 @@ pub(crate) fn stored_token(inner: &Inner, token: String, scope: Option<String>, 
 
 /// An ID token's lifetime (`exp - iat`), counted on our clock from now.
 pub(crate) fn id_token_lifetime(inner: &Inner, claims: &serde_json::Map<String, Value>) -> i64 {
-    let lifetime = match (claims.get("exp").and_then(Value::as_i64), claims.get("iat").and_then(Value::as_i64)) {
+    let lifetime = match (
+        claims.get("exp").and_then(Value::as_i64),
+        claims.get("iat").and_then(Value::as_i64),
+    ) {
         (Some(exp), Some(iat)) => exp - iat,
         _ => 0,
     };
@@ -61,7 +69,11 @@ pub(crate) async fn refresh(
     sub: &str,
 ) -> Result<RefreshOutcome, ProviderError> {
     let provider = inner.provider().await?;
-    let token_url = provider.client.token_uri().map(|u| u.to_string()).unwrap_or_default();
+    let token_url = provider
+        .client
+        .token_uri()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
     let refresh_token = RefreshToken::new(refresh_token.to_owned());
     let mut grant = provider
         .client
@@ -85,7 +97,13 @@ pub(crate) async fn refresh(
     let id_token = match response.id_token() {
         Some(id_token) => {
             let raw = id_token.to_string();
-            let claims = oidc::id_token::verify(inner, &raw, Some(&access_token), IdTokenCheck::Refresh { sub }).await?;
+            let claims = oidc::id_token::verify(
+                inner,
+                &raw,
+                Some(&access_token),
+                IdTokenCheck::Refresh { sub },
+            )
+            .await?;
             Some((raw, id_token_lifetime(inner, &claims)))
         }
         None => None,

@@ -173,7 +173,9 @@ pub enum TokenError {
     #[error("not signed in")]
     SignedOut,
     /// The session has no refresh token (the sign-in did not get `offline_access`).
-    #[error("the session has no refresh token: sign in again (with prompt=consent for offline_access)")]
+    #[error(
+        "the session has no refresh token: sign in again (with prompt=consent for offline_access)"
+    )]
     NoRefreshToken,
     /// The provider refused the refresh token (`invalid_grant`): revoked, expired or
     /// consumed. The session has ended; the user is signed out.
@@ -184,7 +186,9 @@ pub enum TokenError {
     #[error("the resource `{0}` is not configured: add it to `resources` in #[logto::config]")]
     UnknownResource(String),
     /// Organization tokens need the organizations scope at sign-in.
-    #[error("organization tokens need the `urn:logto:scope:organizations` scope: add `UserScope::Organizations` to `scopes` in #[logto::config]")]
+    #[error(
+        "organization tokens need the `urn:logto:scope:organizations` scope: add `UserScope::Organizations` to `scopes` in #[logto::config]"
+    )]
     OrganizationsNotRequested,
     /// The provider failed or refused.
     #[error(transparent)]
@@ -197,20 +201,30 @@ pub enum TokenError {
 impl TokenError {
     pub(crate) fn from_provider(error: ProviderError) -> Self {
         match &error {
-            ProviderError::OAuth(oauth) if oauth.code == OAuthErrorCode::InvalidGrant => Self::SessionEnded,
+            ProviderError::OAuth(oauth) if oauth.code == OAuthErrorCode::InvalidGrant => {
+                Self::SessionEnded
+            }
             _ => Self::Provider(error),
         }
     }
 }
 
 /// Refuses what the provider would refuse only after consuming the refresh token.
-pub(crate) fn check_request(settings: &crate::settings::Settings, request: &TokenRequest) -> Result<(), TokenError> {
+pub(crate) fn check_request(
+    settings: &crate::settings::Settings,
+    request: &TokenRequest,
+) -> Result<(), TokenError> {
     if let Some(resource) = &request.resource
         && (resource == ORGANIZATIONS_RESOURCE || !settings.knows_resource(resource))
     {
         return Err(TokenError::UnknownResource(resource.clone()));
     }
-    if request.organization_id.is_some() && !settings.scopes.iter().any(|s| s == UserScope::Organizations.as_str()) {
+    if request.organization_id.is_some()
+        && !settings
+            .scopes
+            .iter()
+            .any(|s| s == UserScope::Organizations.as_str())
+    {
         return Err(TokenError::OrganizationsNotRequested);
     }
     Ok(())
