@@ -14,13 +14,12 @@
 
 #[path = "support/api.rs"]
 mod api;
-#[path = "../tests/support/idp.rs"]
-mod idp;
+#[path = "support/dev.rs"]
+mod dev;
 
-use std::{net::SocketAddr, process::Command};
+use std::net::SocketAddr;
 
 use logto::BearerVerifier;
-use serde_json::json;
 
 #[tokio::main]
 async fn main() {
@@ -66,34 +65,9 @@ async fn run() -> Result<(), String> {
 
 /// Starts `tests/idp/` and registers the quickstart with it, so both examples share a
 /// provider on a fresh clone.
-async fn bundled_provider() -> Result<idp::Idp, String> {
-    let dir = idp::idp_dir();
-    if !dir.join("node_modules").join("oidc-provider").exists() {
-        eprintln!(
-            "Installing the bundled test provider: npm ci --prefix {}",
-            dir.display()
-        );
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| format!("cannot run npm (install Node.js 20+): {e}"))?;
-        if !status.success() {
-            return Err("npm ci failed: see its output above".into());
-        }
-    }
-    let provider = idp::Idp::start()?;
-    let secret = random(40);
+async fn bundled_provider() -> Result<dev::idp::Idp, String> {
     let quickstart = "http://127.0.0.1:3000";
-    provider
-        .register_client(json!({
-            "client_id": "quickstart",
-            "client_secret": secret,
-            "redirect_uris": [format!("{quickstart}/callback")],
-            "post_logout_redirect_uris": [format!("{quickstart}/")],
-        }))
-        .await;
-    println!("Started the bundled test provider at {}", provider.endpoint);
+    let (provider, secret) = dev::start_bundled_provider("quickstart", quickstart).await?;
     println!(
         "Run the quickstart against it in another terminal, sign in as `demo` / `demo-password`:"
     );
@@ -101,17 +75,8 @@ async fn bundled_provider() -> Result<idp::Idp, String> {
         "  LOGTO_ENDPOINT={} LOGTO_APP_ID=quickstart LOGTO_APP_SECRET={secret} LOGTO_BASE_URL={quickstart} \
          LOGTO_COOKIE_SECRET={} cargo run --example quickstart",
         provider.endpoint,
-        random(40)
+        dev::random_secret()
     );
     println!("then take the token from {quickstart}/api/access-token to this API.");
     Ok(provider)
-}
-
-fn random(len: usize) -> String {
-    use rand::{Rng, distributions::Alphanumeric};
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 #[path = "../../tests/support/idp.rs"]
-mod idp;
+pub mod idp;
 
 use std::{net::SocketAddr, process::Command};
 
@@ -82,6 +82,26 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
             app_secret: String::new(),
         });
     }
+    let (provider, secret) = start_bundled_provider(app_id, &base_url).await?;
+    println!(
+        "Sign in as `{}` with the password `{}`",
+        DEMO_USER.0, DEMO_USER.1
+    );
+    Ok(Dev {
+        addr,
+        provider: Some(provider),
+        base_url,
+        app_id: app_id.to_owned(),
+        app_secret: secret,
+    })
+}
+
+/// Installs (once) and starts the bundled provider of `tests/idp/`, and registers the
+/// app `app_id` at `base_url` with it; returns the provider and the app's secret.
+pub async fn start_bundled_provider(
+    app_id: &str,
+    base_url: &str,
+) -> Result<(idp::Idp, String), String> {
     let dir = idp::idp_dir();
     if !dir.join("node_modules").join("oidc-provider").exists() {
         eprintln!(
@@ -99,27 +119,18 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
     }
     let provider = idp::Idp::start()?;
     let secret = random_secret();
+    let base_url = base_url.trim_end_matches('/');
     provider
         .register_client(json!({
             "client_id": app_id,
             "client_secret": secret,
-            "redirect_uris": [format!("{}/callback", base_url.trim_end_matches('/'))],
-            "post_logout_redirect_uris": [format!("{}/", base_url.trim_end_matches('/'))],
+            "redirect_uris": [format!("{base_url}/callback")],
+            "post_logout_redirect_uris": [format!("{base_url}/")],
             "rotate_refresh_token": true,
         }))
         .await;
     println!("Started the bundled test provider at {}", provider.endpoint);
-    println!(
-        "Sign in as `{}` with the password `{}`",
-        DEMO_USER.0, DEMO_USER.1
-    );
-    Ok(Dev {
-        addr,
-        provider: Some(provider),
-        base_url,
-        app_id: app_id.to_owned(),
-        app_secret: secret,
-    })
+    Ok((provider, secret))
 }
 
 impl Dev {
@@ -151,7 +162,8 @@ pub fn exit_on_error(result: Result<(), String>) {
     }
 }
 
-fn random_secret() -> String {
+/// 40 random alphanumeric characters.
+pub fn random_secret() -> String {
     use rand::{Rng, distributions::Alphanumeric};
     rand::thread_rng()
         .sample_iter(&Alphanumeric)

@@ -7,15 +7,12 @@ use url::Url;
 
 use crate::{
     clock::{Clock, SystemClock},
-    config::{Config, ORGANIZATIONS_RESOURCE, UserScope},
+    config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
     oidc::SignInOptions,
     session::codec::CookieKeys,
     store::SessionStore,
 };
-
-/// Scopes every sign-in requests, as Logto's SDKs do.
-const BASE_SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
 
 /// The shortest cookie secret accepted, as in Logto's SDKs.
 pub const MIN_COOKIE_SECRET_LEN: usize = 32;
@@ -278,13 +275,7 @@ impl LogtoBuilder {
             "the Logto endpoint, for example https://tenant.logto.app",
         )?;
         let endpoint = http_url(&endpoint, "LOGTO_ENDPOINT")?;
-        let issuer = match self.issuer {
-            Some(issuer) => http_url(&issuer, "issuer")?
-                .as_str()
-                .trim_end_matches('/')
-                .to_owned(),
-            None => format!("{}/oidc", endpoint.as_str().trim_end_matches('/')),
-        };
+        let issuer = issuer(&endpoint, self.issuer.as_deref())?;
         let app_id = required(
             self.app_id,
             "LOGTO_APP_ID",
@@ -418,6 +409,17 @@ pub(crate) fn required(
             format!("is not set: set it to {what}"),
         )),
     }
+}
+
+/// The issuer: Logto's `<endpoint>/oidc`, unless another provider names its own.
+pub(crate) fn issuer(endpoint: &Url, explicit: Option<&str>) -> Result<String, ConfigError> {
+    Ok(match explicit {
+        Some(issuer) => http_url(issuer, "issuer")?
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned(),
+        None => format!("{}/oidc", endpoint.as_str().trim_end_matches('/')),
+    })
 }
 
 pub(crate) fn http_url(value: &str, setting: &'static str) -> Result<Url, ConfigError> {

@@ -354,13 +354,7 @@ impl BearerVerifierBuilder {
             "the Logto endpoint, for example https://tenant.logto.app",
         )?;
         let endpoint = settings::http_url(&endpoint, "LOGTO_ENDPOINT")?;
-        let issuer = match self.issuer {
-            Some(issuer) => settings::http_url(&issuer, "issuer")?
-                .as_str()
-                .trim_end_matches('/')
-                .to_owned(),
-            None => format!("{}/oidc", endpoint.as_str().trim_end_matches('/')),
-        };
+        let issuer = settings::issuer(&endpoint, self.issuer.as_deref())?;
         if self.http_timeout.is_zero() {
             return Err(ConfigError::new("http_timeout", "must be longer than zero").into());
         }

@@ -102,20 +102,5 @@ pub mod __private {
     pub use super::decode::{ClaimSource, ClaimValue, RawClaims};
     pub use super::{Address, OrganizationData, OrganizationRole, UnixMillis};
 
-    /// `a == b` in a const context, where `#[logto::config]` asserts that its copy of
-    /// the `UserScope` table agrees with `UserScope::as_str`.
-    pub const fn str_eq(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
+    pub use crate::config::str_eq;
 }

@@ -10,7 +10,7 @@
 pub(crate) mod session_cache;
 
 use crate::{
-    config::{Config, ORGANIZATIONS_RESOURCE, UserScope},
+    config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope, str_eq},
     error::ConfigError,
 };
 
@@ -134,21 +134,6 @@ pub(crate) fn api_resources(resources: &[String]) -> impl Iterator<Item = &Strin
         .filter(|r| r.as_str() != ORGANIZATIONS_RESOURCE)
 }
 
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 const fn contains(list: &[&str], item: &str) -> bool {
     let mut i = 0;
     while i < list.len() {
@@ -164,7 +149,7 @@ const fn contains(list: &[&str], item: &str) -> bool {
 /// compile-time checks of `#[logto::protected(config = ...)]`.
 #[doc(hidden)]
 pub const fn requests_scope<C: Config>(scope: &str) -> bool {
-    if contains(C::SCOPES, scope) || contains(&["openid", "offline_access", "profile"], scope) {
+    if contains(C::SCOPES, scope) || contains(&BASE_SCOPES, scope) {
         return true;
     }
     let mut i = 0;
