@@ -6,6 +6,7 @@
 mod callback_errors;
 mod claims;
 mod e2e;
+mod examples;
 mod guards;
 mod provider_failures;
 mod quickstart;

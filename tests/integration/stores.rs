@@ -441,24 +441,11 @@ impl Drop for Instance {
     }
 }
 
-fn example_binary(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build --examples --all-features`",
-        path.display()
-    );
-    path
-}
-
-async fn spawn_instance(example: &str, port: u16, env: &[(&str, String)]) -> Instance {
-    let mut command = std::process::Command::new(example_binary(example));
+async fn spawn_instance(example: &'static str, port: u16, env: &[(&str, String)]) -> Instance {
+    let binary = crate::examples::binary(example)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut command = std::process::Command::new(binary);
     command
         .env("PORT", port.to_string())
         .stdout(std::process::Stdio::null());
@@ -487,7 +474,7 @@ fn free_port() -> u16 {
 }
 
 /// Two processes, one store, one session: a burst split across both refreshes once.
-async fn across_instances(example: &str, store_env: Vec<(&'static str, String)>) {
+async fn across_instances(example: &'static str, store_env: Vec<(&'static str, String)>) {
     let (port_a, port_b) = (free_port(), free_port());
     let base = format!("http://127.0.0.1:{port_a}");
     let client_id = unique(example);

@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
     process::Stdio,
     sync::{
-        Arc, Mutex, OnceLock,
+        Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -68,18 +68,10 @@ pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Step {
 
 /// `target/` (the test binary is `target/<profile>/deps/integration-<hash>`).
 fn target_dir() -> PathBuf {
-    profile_dir()
+    crate::examples::profile_dir()
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("target"))
-}
-
-/// `target/<profile>/`.
-fn profile_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("target/debug"))
 }
 
 fn free_port() -> Step<u16> {
@@ -123,118 +115,6 @@ impl Log {
     }
 }
 
-/// Builds the quickstart example once per test binary, so `cargo test --test
-/// integration e2e` never drives a stale binary (`--all-targets` has built it already:
-/// then this is a no-op). Returns its path.
-async fn quickstart_binary() -> Step<PathBuf> {
-    static BUILT: OnceLock<Step<PathBuf>> = OnceLock::new();
-    if let Some(built) = BUILT.get() {
-        return built.clone();
-    }
-    tokio::task::spawn_blocking(|| BUILT.get_or_init(build_quickstart).clone())
-        .await
-        .context("building the quickstart")?
-}
-
-fn build_quickstart() -> Step<PathBuf> {
-    if let Some(path) = std::env::var_os("LOGTO_E2E_QUICKSTART") {
-        return Ok(PathBuf::from(path));
-    }
-    let profile_dir = profile_dir();
-    let binary = profile_dir.join("examples").join("quickstart");
-    // `cargo test --all-targets` built it with this test binary, with the features the
-    // whole workspace unifies to; rebuilding it for the root package alone would build
-    // a second tokio and all above it. Rebuild only when a source is newer.
-    let built_at = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
-    if built_at.is_some_and(|built| newest_source().is_some_and(|source| source < built)) {
-        return Ok(binary);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = std::process::Command::new(&cargo);
-    // Cargo runs this test with the package's variables (CARGO_MANIFEST_DIR,
-    // CARGO_PKG_NAME, ...) set. Build scripts such as ring's rerun when those change,
-    // so passing them on would rebuild ring and all above it on every run, and again
-    // at the next plain `cargo test`.
-    for (name, _) in std::env::vars_os() {
-        let Some(name) = name.to_str() else { continue };
-        let set_by_cargo_for_tests = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CFG_", "CARGO_BIN_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            || [
-                "CARGO_CRATE_NAME",
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_RUSTC_CURRENT_DIR",
-                "OUT_DIR",
-            ]
-            .contains(&name);
-        if set_by_cargo_for_tests {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            "quickstart",
-            "--manifest-path",
-        ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") | None => {}
-        Some("release") => {
-            command.arg("--release");
-        }
-        Some(other) => {
-            command.args(["--profile", other]);
-        }
-    }
-    let output = command
-        .output()
-        .context(format!("running `{cargo} build --example quickstart`"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`cargo build --example quickstart` failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    ensure(binary.exists(), || {
-        format!("built the quickstart, but {} is missing", binary.display())
-    })?;
-    Ok(binary)
-}
-
-/// The last change to what the quickstart is built from; `None` if any is unreadable.
-fn newest_source() -> Option<std::time::SystemTime> {
-    fn walk(path: &Path, newest: &mut std::time::SystemTime) -> Option<()> {
-        let metadata = std::fs::metadata(path).ok()?;
-        *newest = (*newest).max(metadata.modified().ok()?);
-        if metadata.is_dir() {
-            for entry in std::fs::read_dir(path).ok()? {
-                walk(&entry.ok()?.path(), newest)?;
-            }
-        }
-        Some(())
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut newest = std::time::SystemTime::UNIX_EPOCH;
-    for part in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "src",
-        "examples",
-        "tests/support",
-        "logto-runtime/Cargo.toml",
-        "logto-runtime/src",
-        "logto-macros/Cargo.toml",
-        "logto-macros/src",
-    ] {
-        walk(&root.join(part), &mut newest)?;
-    }
-    Some(newest)
-}
-
 /// The quickstart example, run as a newcomer runs it but configured by the `LOGTO_*`
 /// variables for a client of its own at the shared test provider.
 pub struct Quickstart {
@@ -247,7 +127,7 @@ pub struct Quickstart {
 
 impl Quickstart {
     pub async fn start(name: &str) -> Step<Self> {
-        let binary = quickstart_binary().await?;
+        let binary = crate::examples::binary("quickstart").await?;
         let idp = provider();
         let client_id = unique(name);
         let secret = unique("secret");
