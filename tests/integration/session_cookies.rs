@@ -130,13 +130,7 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(profile["claims"]["name"].as_str().map(str::len), Some(6000));
 
-    let response = browser
-        .http
-        .post(app.url("/sign-out"))
-        .header(header::ORIGIN, &app.base)
-        .send()
-        .await
-        .unwrap();
+    let response = browser.sign_out(&app).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let left: Vec<_> = browser
         .cookie_names(&app.base)

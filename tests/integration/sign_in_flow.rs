@@ -63,13 +63,7 @@ async fn sign_in_profile_and_sign_out() {
     let (status, _) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
 
-    let response = browser
-        .http
-        .post(app.url("/sign-out"))
-        .header(header::ORIGIN, &app.base)
-        .send()
-        .await
-        .unwrap();
+    let response = browser.sign_out(&app).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let end_session = response.headers()[header::LOCATION]
         .to_str()

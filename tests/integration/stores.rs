@@ -271,13 +271,7 @@ async fn app_suite(name: &str, store: Arc<dyn SessionStore>) {
     );
 
     // Sign-out deletes the stored session: the cookie's id leads nowhere.
-    let response = browser
-        .http
-        .post(app.url("/sign-out"))
-        .header(header::ORIGIN, &app.base)
-        .send()
-        .await
-        .unwrap();
+    let response = browser.sign_out(&app).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         profile_status(&app.base, &second).await,

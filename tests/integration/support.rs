@@ -50,7 +50,8 @@ impl logto::Config for TestAuth {
     const RESOURCES: &'static [&'static str] = &[RESOURCE];
 }
 
-fn unique_client_id(name: &str) -> String {
+/// A client id no other test of this run uses.
+pub fn unique_client_id(name: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     format!(
         "{name}-{}-{}",
@@ -337,6 +338,16 @@ impl Browser {
             hop.response.status()
         );
         hop
+    }
+
+    /// Posts the app's sign-out form, as a same-origin page does.
+    pub async fn sign_out(&self, app: &TestApp) -> reqwest::Response {
+        self.http
+            .post(app.url("/sign-out"))
+            .header(header::ORIGIN, &app.base)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn json(&self, url: &str) -> (StatusCode, Value) {

@@ -8,10 +8,7 @@ use std::{
     panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     process::Stdio,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -79,15 +76,6 @@ fn free_port() -> Step<u16> {
     Ok(listener.local_addr().context("finding a free port")?.port())
 }
 
-fn unique(name: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 /// Collects a child's output lines, so a failure can show them.
 #[derive(Clone, Default)]
 pub struct Log(Arc<Mutex<String>>);
@@ -129,8 +117,8 @@ impl Quickstart {
     pub async fn start(name: &str) -> Step<Self> {
         let binary = crate::examples::binary("quickstart").await?;
         let idp = provider();
-        let client_id = unique(name);
-        let secret = unique("secret");
+        let client_id = crate::support::unique_client_id(name);
+        let secret = crate::support::unique_client_id("secret");
         // A free port can be taken between the probe and the bind: try a few.
         let mut last_error = String::new();
         for _ in 0..3 {
@@ -510,7 +498,10 @@ where
 {
     let started = Instant::now();
     let work = target_dir().join("e2e");
-    let profile = Profile(work.join("profiles").join(unique(name)));
+    let profile = Profile(
+        work.join("profiles")
+            .join(crate::support::unique_client_id(name)),
+    );
     if let Err(error) = std::fs::create_dir_all(&profile.0) {
         panic!(
             "creating the Chromium profile {}: {error}",
