@@ -229,3 +229,30 @@ async fn a_cross_site_sign_out_is_refused_and_the_session_kept() {
     let (status, _) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn sign_in_options_set_in_code_reach_the_provider_and_the_query_cannot_add_any() {
+    let options = logto::SignInOptions::new()
+        .first_screen("identifier:register")
+        .identifiers(["email", "username"])
+        .direct_sign_in("social:github")
+        .login_hint("demo@example.com")
+        .extra_param("ui_locales", "fr");
+    let app = TestApp::start_with("options", serde_json::json!({}), |b| {
+        b.sign_in_options(options)
+    })
+    .await;
+    let browser = Browser::new();
+    let url = app.url("/sign-in?post_redirect_uri=/orders&prompt=none&first_screen=reset_password");
+    browser.open_login_form(&url).await;
+    let auth = provider().last_auth(&app.client_id).await;
+    assert_eq!(auth["first_screen"], "identifier:register", "{auth}");
+    assert_eq!(auth["identifier"], "email username");
+    assert_eq!(auth["direct_sign_in"], "social:github");
+    assert_eq!(auth["login_hint"], "demo@example.com");
+    assert_eq!(auth["ui_locales"], "fr");
+    assert_eq!(
+        auth["prompt"], "consent",
+        "the query string sets no option but the way back"
+    );
+}
