@@ -283,6 +283,12 @@ impl<U> Context<U> {
     }
 
     /// Any access token: resource, organization, both, forced or not.
+    ///
+    /// Refreshes happen one at a time per session: concurrent requests wait for the
+    /// refresh in flight and share its result, and requests that still carry the
+    /// consumed refresh token (an old cookie) get the new tokens. In one process that
+    /// needs nothing; across several instances it needs a shared
+    /// [`SessionStore`](crate::SessionStore), whose lock serializes the refresh.
     pub async fn token(&self, request: &TokenRequest) -> Result<AccessToken, TokenError> {
         access_token(&self.logto.inner, &self.handle, request).await
     }
