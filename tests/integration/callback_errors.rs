@@ -267,3 +267,14 @@ async fn a_malformed_token_response_is_502() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_oversized_token_response_is_502_not_a_memory_hog() {
+    let body = "x".repeat(2 << 20);
+    tampered_sign_in(
+        "huge",
+        json!({"token_response_body": body}),
+        "larger than 1 MiB",
+    )
+    .await;
+}

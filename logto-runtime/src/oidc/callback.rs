@@ -66,7 +66,7 @@ pub(crate) async fn finish(
             reason: e.to_string(),
         })?
         .set_pkce_verifier(PkceCodeVerifier::new(tx.pkce_verifier))
-        .request_async(&inner.http.inner)
+        .request_async(&inner.http.for_oauth())
         .await
         .map_err(|e| token_error(&token_url, e))?;
 

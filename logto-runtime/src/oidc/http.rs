@@ -2,7 +2,7 @@
 //! redirects followed (OAuth endpoints never redirect; following one would be SSRF),
 //! and transport failures told apart (unreachable 503, timeout 504, garbage 502).
 
-use std::time::Duration;
+use std::{future::Future, pin::Pin, time::Duration};
 
 use openidconnect::{RequestTokenError, StandardErrorResponse, core::CoreErrorResponseType};
 use serde::de::DeserializeOwned;
@@ -11,6 +11,10 @@ use crate::error::{OAuthError, OAuthErrorCode, ProviderError};
 
 /// Answers larger than this are not a provider's.
 const MAX_BODY: usize = 1 << 20;
+
+/// What a token request's HTTP call returns to `openidconnect`.
+pub(crate) type OAuthFuture =
+    Pin<Box<dyn Future<Output = Result<http::Response<Vec<u8>>, ProviderError>> + Send>>;
 
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
@@ -53,6 +57,40 @@ impl HttpClient {
             url,
             reason: format!("HTTP {status}"),
         })
+    }
+
+    /// A client for `openidconnect`'s token requests: the same timeout, no redirects
+    /// and the same cap on the answer's size as every other call.
+    pub fn for_oauth(&self) -> impl Fn(http::Request<Vec<u8>>) -> OAuthFuture + use<> {
+        let client = self.clone();
+        move |request| {
+            let client = client.clone();
+            Box::pin(async move { client.oauth(request).await })
+        }
+    }
+
+    async fn oauth(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, ProviderError> {
+        let (parts, body) = request.into_parts();
+        let url = parts.uri.to_string();
+        let mut builder = self.inner.request(parts.method, &url).body(body);
+        for (name, value) in &parts.headers {
+            builder = builder.header(name, value);
+        }
+        let response = builder.send().await.map_err(|e| transport(&url, &e))?;
+        let mut answer = http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            answer = answer.header(name, value);
+        }
+        let body = read_limited(response, &url).await?;
+        answer
+            .body(body)
+            .map_err(|e| ProviderError::InvalidResponse {
+                url,
+                reason: e.to_string(),
+            })
     }
 
     pub async fn get_json<T: DeserializeOwned>(
@@ -141,10 +179,7 @@ pub(crate) fn parse_oauth_error(body: &[u8]) -> Option<OAuthError> {
     })
 }
 
-type TokenError = RequestTokenError<
-    openidconnect::HttpClientError<reqwest::Error>,
-    StandardErrorResponse<CoreErrorResponseType>,
->;
+type TokenError = RequestTokenError<ProviderError, StandardErrorResponse<CoreErrorResponseType>>;
 
 /// Maps an `openidconnect` token request failure to ours.
 pub(crate) fn token_error(url: &str, error: TokenError) -> ProviderError {
@@ -153,13 +188,7 @@ pub(crate) fn token_error(url: &str, error: TokenError) -> ProviderError {
             code: OAuthErrorCode::parse(response.error().as_ref()),
             description: response.error_description().cloned(),
         }),
-        RequestTokenError::Request(openidconnect::HttpClientError::Reqwest(e)) => {
-            transport(url, &e)
-        }
-        RequestTokenError::Request(e) => ProviderError::Unreachable {
-            url: url.to_owned(),
-            reason: error_chain(&e),
-        },
+        RequestTokenError::Request(error) => error,
         RequestTokenError::Parse(e, body) => match parse_oauth_error(&body) {
             Some(oauth) => ProviderError::OAuth(oauth),
             None => ProviderError::InvalidResponse {

@@ -89,7 +89,7 @@ pub(crate) async fn refresh(
         grant = grant.add_extra_param("organization_id", organization.to_owned());
     }
     let response = grant
-        .request_async(&inner.http.inner)
+        .request_async(&inner.http.for_oauth())
         .await
         .map_err(|e| oidc::http::token_error(&token_url, e))?;
 
