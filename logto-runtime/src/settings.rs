@@ -169,7 +169,9 @@ impl LogtoBuilder {
         self
     }
 
-    /// Whether cookies carry `Secure`; by default, when the base URL is `https`.
+    /// Whether cookies carry `Secure`; by default, when the base URL is `https`. Secure
+    /// cookies are named with the `__Host-` prefix (`__Host-logto_<app id>`), which
+    /// browsers accept only from this exact host, over https, for `Path=/`.
     pub fn cookie_secure(mut self, secure: bool) -> Self {
         self.cookie_secure = Some(secure);
         self
@@ -329,9 +331,10 @@ impl LogtoBuilder {
         if self.http_timeout.is_zero() {
             return Err(ConfigError::new("http_timeout", "must be longer than zero"));
         }
+        let cookie_secure = self.cookie_secure.unwrap_or(base_url.scheme() == "https");
         Ok(Settings {
-            cookie_name: format!("logto_{}", cookie_safe(&app_id)),
-            cookie_secure: self.cookie_secure.unwrap_or(base_url.scheme() == "https"),
+            cookie_name: cookie_name(&app_id, cookie_secure),
+            cookie_secure,
             keys: CookieKeys::derive(&secrets),
             scopes: final_scopes(&self.scopes),
             resources: final_resources(&self.scopes, &self.resources),
@@ -454,6 +457,14 @@ fn join_path(base: &Url, path: &str) -> Url {
 
 /// Cookie names may not hold separators; app ids are alphanumeric in Logto, but a
 /// builder may be given anything.
+/// The session cookie's name. Secure cookies carry the `__Host-` prefix: browsers then
+/// take them only with `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot
+/// plant a session or a sign-in cookie of its own (login CSRF, session fixation).
+fn cookie_name(app_id: &str, secure: bool) -> String {
+    let prefix = if secure { "__Host-" } else { "" };
+    format!("{prefix}logto_{}", cookie_safe(app_id))
+}
+
 fn cookie_safe(app_id: &str) -> String {
     app_id
         .chars()
@@ -494,7 +505,7 @@ fn final_resources(scopes: &[String], configured: &[String]) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     struct Auth;
@@ -505,7 +516,7 @@ mod tests {
         const CLAIMS_SCOPES: &'static [&'static [&'static str]] = &[&["email", "phone"]];
     }
 
-    fn builder() -> LogtoBuilder {
+    pub(crate) fn builder() -> LogtoBuilder {
         LogtoBuilder::new::<Auth>()
             .endpoint("http://127.0.0.2:3001")
             .app_id("app")
@@ -585,5 +596,12 @@ mod tests {
             "https://example.com/app/callback"
         );
         assert!(settings.cookie_secure);
+        assert_eq!(settings.cookie_name, "__Host-logto_app");
+        let plain = builder()
+            .base_url("https://example.com/")
+            .cookie_secure(false)
+            .validate()
+            .unwrap();
+        assert_eq!(plain.cookie_name, "logto_app");
     }
 }

@@ -99,6 +99,10 @@ function setTamper(clientId, body) {
   if ('id_token_claims' in switches && (typeof switches.id_token_claims !== 'object' || !switches.id_token_claims)) {
     throw bad('id_token_claims must be an object');
   }
+  if ('token_response_fields' in switches
+    && (typeof switches.token_response_fields !== 'object' || !switches.token_response_fields)) {
+    throw bad('token_response_fields must be an object');
+  }
   if ('access_token_claims' in switches
     && (typeof switches.access_token_claims !== 'object' || !switches.access_token_claims)) {
     throw bad('access_token_claims must be an object');

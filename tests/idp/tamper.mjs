@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { clientSettings } from './data.mjs';
 import { newSigningJwk, resign } from './keys.mjs';
 
-export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'stall_token_endpoint'];
+export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint'];
 
 export function tamperOf(clientId) {
   return (clientId && clientSettings.get(clientId)?.tamper) || {};
@@ -37,6 +37,10 @@ export async function tamperTokenResponse(clientId, body) {
   if (t.access_token_claims && typeof t.access_token_claims === 'object'
     && typeof body.access_token === 'string' && body.access_token.split('.').length === 3) {
     body.access_token = await resign(body.access_token, { claims: t.access_token_claims });
+  }
+  // Plain fields of the answer replaced or added (a `token_type` of `mac`, say).
+  if (t.token_response_fields && typeof t.token_response_fields === 'object') {
+    Object.assign(body, t.token_response_fields);
   }
   if (!body.id_token) return;
   if (t.id_token_claims && typeof t.id_token_claims === 'object') {

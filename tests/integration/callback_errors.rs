@@ -278,3 +278,60 @@ async fn an_oversized_token_response_is_502_not_a_memory_hog() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn id_token_for_another_authorized_party_is_502() {
+    tampered_sign_in(
+        "azp",
+        json!({"id_token_claims": {"azp": "someone-else"}}),
+        "authorized party",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn id_token_not_valid_yet_is_502() {
+    tampered_sign_in(
+        "nbf",
+        json!({"id_token_claims": {"nbf": 4_102_444_800_u64}}),
+        "not valid yet",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_response_of_another_token_type_is_502() {
+    tampered_sign_in(
+        "mac",
+        json!({"token_response_fields": {"token_type": "mac"}}),
+        "token_type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_error_for_a_sign_in_nobody_started_is_not_shown() {
+    let app = TestApp::start("cb-unsolicited").await;
+    let browser = Browser::new();
+    for query in [
+        "error=access_denied&error_description=Call+evil.example+now&state=forged",
+        "error=access_denied&error_description=Call+evil.example+now",
+    ] {
+        let response = browser.get(&app.url(&format!("/callback?{query}"))).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let page = response.text().await.unwrap();
+        assert!(!page.contains("evil.example"), "{query}: {page}");
+        assert!(!page.contains("access_denied"), "{query}: {page}");
+    }
+    // The same error for a sign-in this browser started is the provider's to tell.
+    browser.follow(&app.url("/sign-in")).await;
+    let auth = provider().last_auth(&app.client_id).await;
+    let state = auth["state"].as_str().expect("the provider saw a state");
+    let response = browser
+        .get(&app.url(&format!(
+            "/callback?error=access_denied&error_description=cancelled&state={state}"
+        )))
+        .await;
+    assert!(response.status().is_client_error());
+    assert!(response.text().await.unwrap().contains("access_denied"));
+}

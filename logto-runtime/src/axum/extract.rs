@@ -83,13 +83,12 @@ impl<S: Send + Sync, U: Claims> FromRequestParts<S> for RedirectToSignIn<U> {
         let context = load::<U>(parts).await?;
         match context.claims {
             Some(claims) => Ok(Self(claims)),
-            None => {
-                let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-                let back: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
-                Err(AuthRejection::RedirectToSignIn {
-                    location: format!("{}?post_redirect_uri={back}", context.logto.sign_in_path()),
-                })
-            }
+            None => Err(AuthRejection::RedirectToSignIn {
+                location: crate::oidc::sign_in::sign_in_and_back(
+                    context.logto.sign_in_path(),
+                    &parts.uri,
+                ),
+            }),
         }
     }
 }

@@ -340,6 +340,7 @@ async fn run<S: Send + Sync>(
             };
             let now = inner.settings.clock.unix_seconds();
             let key = session_cache::Key::new(
+                &inner.guard_cache,
                 &parts.headers,
                 &inner.settings,
                 resource,
@@ -419,7 +420,7 @@ async fn session_guard(
     parts: &Parts,
     rule: Rule<'_>,
     request: Option<TokenRequest>,
-    cache_key: Option<session_cache::Key<'_>>,
+    cache_key: Option<session_cache::Key>,
     now: i64,
     logto: &Logto,
     handle: SessionHandle,
@@ -450,7 +451,7 @@ async fn session_guard(
 fn remember(
     inner: &Inner,
     handle: &SessionHandle,
-    key: &session_cache::Key<'_>,
+    key: &session_cache::Key,
     request: Option<&TokenRequest>,
     token: Option<AccessToken>,
     now: i64,
@@ -500,10 +501,8 @@ fn signed_out(rule: Rule<'_>, logto: &Logto, parts: &Parts) -> GuardRejection {
     if !rule.redirect {
         return GuardRejection::MissingCredentials;
     }
-    let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let back: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
     GuardRejection::RedirectToSignIn {
-        location: format!("{}?post_redirect_uri={back}", logto.sign_in_path()),
+        location: crate::oidc::sign_in::sign_in_and_back(logto.sign_in_path(), &parts.uri),
     }
 }
 

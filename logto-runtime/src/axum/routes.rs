@@ -117,6 +117,14 @@ async fn callback(request: Request) -> Response {
             cookies.set_session(Some(session));
             cookies.renew_id();
             drop(cookies);
+            // The target was checked when the sign-in started; check what actually
+            // reaches `Location` once more, whatever the transaction held.
+            let base = &inner.settings.base_url;
+            let redirect = if oidc::sign_in::is_local_target(&redirect, base) {
+                redirect
+            } else {
+                oidc::sign_in::default_target(base)
+            };
             Redirect::to(&redirect).into_response()
         }
         Err(error) => {

@@ -28,17 +28,19 @@ pub(crate) async fn finish(
     params: CallbackParams,
     take: impl FnOnce(&str) -> Option<Transaction>,
 ) -> Result<(SessionData, String), CallbackError> {
-    let tx = params.state.as_deref().and_then(take);
+    let Some(state) = params.state.as_deref() else {
+        return Err(CallbackError::MissingState);
+    };
+    // Only a callback of a sign-in this browser started may speak: an `error` (and its
+    // `error_description`, text anyone can put in a link) on an unknown state is
+    // refused in our own words, never shown.
+    let tx = take(state).ok_or(CallbackError::UnknownState)?;
     if let Some(code) = params.error {
         return Err(CallbackError::Provider(OAuthError {
             code: OAuthErrorCode::parse(&code),
             description: params.error_description,
         }));
     }
-    if params.state.is_none() {
-        return Err(CallbackError::MissingState);
-    }
-    let tx = tx.ok_or(CallbackError::UnknownState)?;
     let provider = inner.provider().await?;
     let iss_required = provider
         .extra
@@ -70,6 +72,7 @@ pub(crate) async fn finish(
         .await
         .map_err(|e| token_error(&token_url, e))?;
 
+    super::http::check_token_type(&token_url, response.token_type().as_ref())?;
     let id_token = response
         .id_token()
         .ok_or_else(|| ProviderError::InvalidIdToken("the token response has no ID token".into()))?
@@ -96,6 +99,7 @@ pub(crate) async fn finish(
             response.expires_in().map(|d| d.as_secs() as i64),
         )),
         id_expires_at: tokens::id_token_lifetime(inner, &claims),
+        issued_at: crate::session::data::issue_time(),
         tokens: Default::default(),
         userinfo: None,
         expires_at: now + SESSION_LIFETIME_SECS,

@@ -203,9 +203,31 @@ pub(crate) fn token_error(url: &str, error: TokenError) -> ProviderError {
     }
 }
 
+/// A token response must issue a Bearer token (OIDC Core 3.1.3.3, case-insensitive per
+/// RFC 6749 5.1): a `mac` or other token used as a bearer would be misused.
+pub(crate) fn check_token_type(url: &str, token_type: &str) -> Result<(), ProviderError> {
+    if token_type.eq_ignore_ascii_case("bearer") {
+        Ok(())
+    } else {
+        Err(ProviderError::InvalidResponse {
+            url: url.to_owned(),
+            reason: format!("the token response's `token_type` is `{token_type}`, not `Bearer`"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bearer_tokens_are_taken() {
+        assert!(check_token_type("u", "Bearer").is_ok());
+        assert!(check_token_type("u", "bearer").is_ok());
+        assert!(check_token_type("u", "BEARER").is_ok());
+        assert!(check_token_type("u", "mac").is_err());
+        assert!(check_token_type("u", "").is_err());
+    }
 
     #[test]
     fn oauth_errors_with_logto_extra_fields_parse() {

@@ -99,9 +99,15 @@ pub(crate) async fn verify(
                         ));
                     }
                 }
-                return super::jwt_payload(raw).ok_or_else(|| {
+                let payload = super::jwt_payload(raw).ok_or_else(|| {
                     ProviderError::InvalidIdToken("the payload is not a JSON object".into())
-                });
+                })?;
+                check_azp_and_nbf(
+                    &payload,
+                    &inner.settings.app_id,
+                    inner.settings.clock.unix_seconds(),
+                )?;
+                return Ok(payload);
             }
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
@@ -132,6 +138,37 @@ pub(crate) async fn verify(
     }
 }
 
+/// The checks `openidconnect` leaves to us: an `azp` present must be our client id (OIDC
+/// Core 3.1.3.7 items 4-5), and a token is not used before its `nbf` (RFC 7519 4.1.5),
+/// with the same clock skew allowed as for `iat`.
+fn check_azp_and_nbf(
+    payload: &Map<String, Value>,
+    client_id: &str,
+    now: i64,
+) -> Result<(), ProviderError> {
+    match payload.get("azp") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(azp)) if azp == client_id => {}
+        Some(_) => {
+            return Err(ProviderError::InvalidIdToken(
+                "its authorized party (`azp`) is another client".into(),
+            ));
+        }
+    }
+    match payload.get("nbf") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Number(nbf)) => match nbf.as_f64() {
+            Some(nbf) if nbf <= (now + CLOCK_SKEW.as_secs() as i64) as f64 => Ok(()),
+            _ => Err(ProviderError::InvalidIdToken(
+                "it is not valid yet (`nbf` is in the future)".into(),
+            )),
+        },
+        Some(_) => Err(ProviderError::InvalidIdToken(
+            "its `nbf` is not a NumericDate".into(),
+        )),
+    }
+}
+
 /// `iat` arithmetic on plain seconds, so we need no date crate of our own.
 mod chrono_free {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,5 +192,38 @@ mod chrono_free {
             return Err("iat is too old".into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn payload(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("fixtures are objects"),
+        }
+    }
+
+    #[test]
+    fn azp_must_be_ours_when_present() {
+        let check = |v| check_azp_and_nbf(&payload(v), "app", 1000);
+        assert!(check(json!({})).is_ok());
+        assert!(check(json!({"azp": "app"})).is_ok());
+        assert!(check(json!({"azp": "other"})).is_err());
+        assert!(check(json!({"azp": ["app"]})).is_err());
+    }
+
+    #[test]
+    fn nbf_in_the_future_beyond_the_skew_is_refused() {
+        let check = |v| check_azp_and_nbf(&payload(v), "app", 1000);
+        assert!(check(json!({"nbf": 1000})).is_ok());
+        assert!(check(json!({"nbf": 1060})).is_ok());
+        assert!(check(json!({"nbf": 1061})).is_err());
+        assert!(check(json!({"nbf": "soon"})).is_err());
+        assert!(check(json!({"nbf": 1e300})).is_err());
     }
 }

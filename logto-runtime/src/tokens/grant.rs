@@ -21,6 +21,8 @@ pub(crate) struct RefreshOutcome {
     pub id_token: Option<(String, i64)>,
     /// The session key of the token; `None` for the userinfo token.
     pub key: Option<String>,
+    /// When the provider answered (see `SessionData::issued_at`).
+    pub issued_at: i64,
     pub token: StoredToken,
 }
 
@@ -93,6 +95,7 @@ pub(crate) async fn refresh(
         .await
         .map_err(|e| oidc::http::token_error(&token_url, e))?;
 
+    oidc::http::check_token_type(&token_url, response.token_type().as_ref())?;
     let access_token = response.access_token().secret().clone();
     let id_token = match response.id_token() {
         Some(id_token) => {
@@ -116,6 +119,7 @@ pub(crate) async fn refresh(
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
         id_token,
         key: request.map(TokenRequest::key),
+        issued_at: crate::session::data::issue_time(),
         token: stored_token(inner, access_token, scope, expires_in),
     })
 }
