@@ -13,9 +13,15 @@ use crate::{
     tokens::{TokenError, TokenRequest},
 };
 
-/// How long one instance may hold a session's refresh lock: longer than a refresh
-/// takes (bounded by the HTTP timeout), short enough that a crashed holder frees it.
-const LOCK_TTL: Duration = Duration::from_secs(10);
+/// How long one instance may hold a session's refresh lock: as long as the slowest
+/// refresh the timeouts allow (discovery, JWKS, the token request and a JWKS refetch
+/// for a new key, each up to the HTTP timeout; the store's load and a save that
+/// conflicts once and saves again, each up to the store timeout), plus a margin. A
+/// crashed holder frees it after that. A holder whose lease lapsed anyway still saves
+/// what it got: `merge` keeps the most recently issued refresh token.
+fn lock_lease(settings: &crate::settings::Settings) -> Duration {
+    settings.http_timeout * 4 + settings.store_timeout * 4 + Duration::from_secs(1)
+}
 /// How often a waiter asks for the lock again.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 
@@ -74,10 +80,17 @@ pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Resu
     Ok(())
 }
 
-/// What `ours` becomes when `stored` was saved meanwhile: the stored refresh and ID
-/// tokens (in store mode they change only under the refresh lock and are saved at
-/// once, so the stored ones are the newest), and for every other token the fresher.
+/// What `ours` becomes when `stored` was saved meanwhile: the more recently issued pair
+/// of refresh and ID tokens (a refresher's new tokens win over anything saved before
+/// its refresh, and a holder whose lock lapsed never writes back an older token than
+/// the one saved meanwhile), and for every other token the fresher.
 pub(crate) fn merge(ours: SessionData, mut stored: SessionData) -> SessionData {
+    if ours.issued_at > stored.issued_at {
+        stored.refresh_token = ours.refresh_token;
+        stored.id_token = ours.id_token;
+        stored.id_expires_at = ours.id_expires_at;
+        stored.issued_at = ours.issued_at;
+    }
     for (key, token) in ours.tokens {
         match stored.tokens.get(&key) {
             Some(existing) if existing.refresh_at >= token.refresh_at => {}
@@ -197,13 +210,15 @@ async fn acquire(
     key: &str,
 ) -> Result<LockToken, StoreError> {
     let timeout = inner.settings.store_timeout;
-    let deadline = tokio::time::Instant::now() + LOCK_TTL + inner.settings.http_timeout;
+    let lease = lock_lease(&inner.settings);
+    // A waiter outlasts one full lease of the holder before it gives up.
+    let deadline = tokio::time::Instant::now() + lease + LOCK_POLL;
     loop {
-        if let Some(token) = bounded(timeout, store.try_lock(key, LOCK_TTL)).await? {
+        if let Some(token) = bounded(timeout, store.try_lock(key, lease)).await? {
             return Ok(token);
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(StoreError::Timeout(LOCK_TTL));
+            return Err(StoreError::Timeout(lease));
         }
         tokio::time::sleep(LOCK_POLL).await;
     }
@@ -319,7 +334,7 @@ mod tests {
         }
     }
 
-    fn session(refresh_token: &str) -> SessionData {
+    fn session(refresh_token: &str, issued_at: i64) -> SessionData {
         SessionData {
             id_token: format!("id-{refresh_token}"),
             refresh_token: Some(refresh_token.into()),
@@ -327,20 +342,21 @@ mod tests {
             tokens: Default::default(),
             userinfo: None,
             id_expires_at: 100,
+            issued_at,
             expires_at: 1000,
         }
     }
 
     #[test]
-    fn merge_keeps_the_stored_refresh_token_and_the_fresher_of_each_token() {
-        let mut ours = session("old");
+    fn merge_keeps_the_newer_refresh_token_and_the_fresher_of_each_token() {
+        let mut ours = session("old", 1);
         ours.tokens.insert("a#".into(), token("ours-a", 50));
         ours.tokens.insert("b#".into(), token("ours-b", 10));
         ours.userinfo = Some(CachedUserinfo {
             claims: Default::default(),
             expires_at: 90,
         });
-        let mut stored = session("new");
+        let mut stored = session("new", 2);
         stored.tokens.insert("b#".into(), token("stored-b", 40));
         let merged = merge(ours, stored);
         assert_eq!(merged.refresh_token.as_deref(), Some("new"));
@@ -348,5 +364,53 @@ mod tests {
         assert_eq!(merged.tokens["a#"].token, "ours-a");
         assert_eq!(merged.tokens["b#"].token, "stored-b");
         assert_eq!(merged.userinfo.map(|u| u.expires_at), Some(90));
+    }
+
+    #[test]
+    fn a_refreshers_new_tokens_win_over_a_save_made_before_its_refresh() {
+        // Another request of the session saved its first userinfo fetch while this one
+        // held the lock and refreshed: the stored record has the consumed token.
+        let mut stored = session("consumed", 1);
+        stored.userinfo = Some(CachedUserinfo {
+            claims: Default::default(),
+            expires_at: 90,
+        });
+        let mut ours = session("rotated", 2);
+        ours.tokens.insert("a#".into(), token("new-a", 50));
+        let merged = merge(ours, stored);
+        assert_eq!(merged.refresh_token.as_deref(), Some("rotated"));
+        assert_eq!(merged.id_token, "id-rotated");
+        assert_eq!(merged.issued_at, 2);
+        assert_eq!(merged.tokens["a#"].token, "new-a");
+        assert!(
+            merged.userinfo.is_some(),
+            "the other save's userinfo is kept"
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever two copies of a session meet, in either order, the merge holds the
+        /// most recently issued refresh token and the fresher of each access token.
+        #[test]
+        fn merge_never_goes_back_in_time(
+            a_issued in 0i64..4, b_issued in 0i64..4,
+            a_tokens in proptest::collection::btree_map("[a-c]", 0i64..100, 0..3),
+            b_tokens in proptest::collection::btree_map("[a-c]", 0i64..100, 0..3),
+        ) {
+            let mut a = session("a", a_issued);
+            let mut b = session("b", b_issued);
+            for (key, at) in &a_tokens { a.tokens.insert(key.clone(), token("a", *at)); }
+            for (key, at) in &b_tokens { b.tokens.insert(key.clone(), token("b", *at)); }
+            let merged = merge(a.clone(), b.clone());
+            let newest = a_issued.max(b_issued);
+            proptest::prop_assert_eq!(merged.issued_at, newest);
+            let expected = if a_issued > b_issued { "a" } else { "b" };
+            proptest::prop_assert_eq!(merged.refresh_token.as_deref(), Some(expected));
+            proptest::prop_assert_eq!(merged.id_token, format!("id-{expected}"));
+            for key in a_tokens.keys().chain(b_tokens.keys()) {
+                let best = a_tokens.get(key).max(b_tokens.get(key)).copied();
+                proptest::prop_assert_eq!(merged.tokens.get(key).map(|t| t.refresh_at), best);
+            }
+        }
     }
 }

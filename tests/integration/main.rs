@@ -10,6 +10,7 @@ mod examples;
 mod guards;
 mod provider_failures;
 mod quickstart;
+mod security;
 mod session_cookies;
 mod sign_in_flow;
 mod stores;

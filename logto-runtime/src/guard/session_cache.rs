@@ -8,32 +8,43 @@
 //! token (then the slow path catches the cookie up, as without the cache). Sessions in
 //! a store change behind an unchanged cookie: they are never cached.
 //!
-//! Entries keep the cookie's bytes (ciphertext) and are found by a fast hash of them,
-//! then compared in full: cheaper than a cryptographic hash of a kilobyte or more, and
-//! a collision costs only a miss.
+//! Entries are keyed by this SDK's session cookie only, never by the whole `Cookie`
+//! header: other cookies (an attacker's junk included) change nothing. The key is short
+//! whatever the session's size: the sealed value's length, its first bytes (format and
+//! the AES-GCM nonce, fresh at every seal) and its last bytes (the GCM tag, which
+//! authenticates everything between), plus the token request. Entries keep that
+//! material and are found by a keyed 128-bit SipHash of it (a random key per cache, so
+//! nobody can make two keys collide), then compared in full. The cache is bounded in
+//! entries and in bytes.
 
 use std::{
-    borrow::Cow,
     collections::HashMap,
-    hash::BuildHasherDefault,
+    hash::{BuildHasherDefault, Hasher},
     sync::{Arc, RwLock},
 };
 
 use http::{HeaderMap, header::COOKIE};
+use siphasher::sip128::{Hasher128, SipHasher13};
 
 use crate::{
     bearer::cache::{PassThrough, TokenHash},
-    session::SessionData,
+    session::{SessionData, chunks},
     settings::Settings,
     tokens::AccessToken,
 };
 
-/// How many verdicts are remembered (each holds a cookie, one to a few kilobytes).
+/// How many verdicts are remembered.
 const CAPACITY: usize = 4096;
+/// How many bytes the verdicts may hold together (material and tokens).
+const MAX_BYTES: usize = 8 << 20;
+/// The sealed value's head the key takes: `v1.` and the 12-byte nonce in base64url.
+const HEAD: usize = 3 + 16;
+/// The sealed value's tail the key takes: the 16-byte GCM tag in base64url.
+const TAIL: usize = 22;
 
 /// A guard's verdict on one session cookie, for one token request.
 pub(crate) struct Verdict {
-    /// The `Cookie` header and the token request, as [`Key`] compares them.
+    /// The key's material, as [`Key`] compares it.
     material: Box<[u8]>,
     /// Seconds since the epoch, by the settings' clock, until which it holds.
     valid_until: i64,
@@ -43,116 +54,122 @@ pub(crate) struct Verdict {
     pub token: Option<AccessToken>,
 }
 
-/// What identifies a verdict: the request's `Cookie` header (all of it: cheaper than
-/// picking our cookies out, and other cookies changing only costs a miss) and the
-/// token request, borrowed from the request on the fast path.
-pub(crate) struct Key<'a> {
-    hash: u64,
-    cookie: Cow<'a, [u8]>,
-    /// `resource`, `organization` and whether a token is needed, as bytes.
-    request: [&'a [u8]; 3],
+impl Verdict {
+    /// What the verdict holds in memory, roughly.
+    fn bytes(&self) -> usize {
+        let token = self.token.as_ref().map_or(0, |t| {
+            t.token.len()
+                + t.scopes.iter().map(|s| s.len() + 24).sum::<usize>()
+                + t.resource.as_ref().map_or(0, String::len)
+                + t.organization_id.as_ref().map_or(0, String::len)
+        });
+        std::mem::size_of::<Self>() + self.material.len() + token + 64
+    }
+}
+
+/// What identifies a verdict: the ends of the sealed session cookie and the token
+/// request, as length-prefixed parts.
+pub(crate) struct Key {
+    hash: u128,
+    material: Vec<u8>,
 }
 
 #[derive(Default)]
-pub(crate) struct SessionGuardCache {
-    verdicts: RwLock<HashMap<u64, Arc<Verdict>, BuildHasherDefault<PassThrough>>>,
+struct Entries {
+    map: HashMap<u64, Arc<Verdict>, BuildHasherDefault<PassThrough>>,
+    bytes: usize,
 }
 
-impl<'a> Key<'a> {
+pub(crate) struct SessionGuardCache {
+    verdicts: RwLock<Entries>,
+    keys: (u64, u64),
+}
+
+impl Default for SessionGuardCache {
+    fn default() -> Self {
+        Self {
+            verdicts: RwLock::default(),
+            keys: (rand::random(), rand::random()),
+        }
+    }
+}
+
+/// The ends of the sealed session value as `chunks::join` would read it: the plain
+/// cookie, or the chunks `.0`, `.1`, ... (the first of each name, as `join` finds it).
+/// `None` without a session cookie.
+fn sealed_ends<'h>(headers: &'h HeaderMap, name: &str) -> Option<(usize, &'h [u8], &'h [u8])> {
+    let mut plain: Option<&str> = None;
+    let mut parts: [Option<&str>; chunks::MAX_CHUNKS] = [None; chunks::MAX_CHUNKS];
+    let pairs = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='));
+    for (cookie, value) in pairs {
+        let Some(rest) = cookie.strip_prefix(name) else {
+            continue;
+        };
+        let value = value.trim_matches('"');
+        if rest.is_empty() {
+            plain.get_or_insert(value);
+        } else if let Some(index) = rest.strip_prefix('.').and_then(|i| i.parse::<usize>().ok())
+            && let Some(slot) = parts.get_mut(index)
+        {
+            slot.get_or_insert(value);
+        }
+    }
+    let (first, last, len) = match plain {
+        Some(value) => (value, value, value.len()),
+        None => {
+            let present = parts.iter().map_while(|p| *p);
+            let len = present.clone().map(str::len).sum();
+            (present.clone().next()?, present.last()?, len)
+        }
+    };
+    let head = &first.as_bytes()[..HEAD.min(first.len())];
+    let tail = &last.as_bytes()[last.len().saturating_sub(TAIL)..];
+    Some((len, head, tail))
+}
+
+impl Key {
     /// The key of a request and a guard's token request, or `None` when there is
-    /// nothing to cache (no `Cookie` header, or sessions in a store, which change
+    /// nothing to cache (no session cookie, or sessions in a store, which change
     /// behind an unchanged cookie).
     pub fn new(
-        headers: &'a HeaderMap,
+        cache: &SessionGuardCache,
+        headers: &HeaderMap,
         settings: &Settings,
-        resource: Option<&'a str>,
-        organization: Option<&'a str>,
+        resource: Option<&str>,
+        organization: Option<&str>,
         needs_token: bool,
     ) -> Option<Self> {
         if settings.store.is_some() {
             return None;
         }
-        let mut values = headers.get_all(COOKIE).iter();
-        let first = values.next()?.as_bytes();
-        let cookie = match values.next() {
-            None => Cow::Borrowed(first),
-            // HTTP/2 clients may send one header per cookie.
-            Some(second) => {
-                let mut joined = [first, b"; ", second.as_bytes()].concat();
-                for value in values {
-                    joined.extend_from_slice(b"; ");
-                    joined.extend_from_slice(value.as_bytes());
-                }
-                Cow::Owned(joined)
-            }
-        };
-        let request: [&'a [u8]; 3] = [
+        let (len, head, tail) = sealed_ends(headers, &settings.cookie_name)?;
+        let len = (len as u64).to_le_bytes();
+        let parts: [&[u8]; 6] = [
+            &len,
+            head,
+            tail,
             resource.unwrap_or_default().as_bytes(),
             organization.unwrap_or_default().as_bytes(),
             if needs_token { b"t" } else { b"s" },
         ];
-        let mut hash = fx_hash(0, &cookie);
-        for part in request {
-            hash = fx_hash(hash, part);
-        }
-        Some(Self {
-            hash,
-            cookie,
-            request,
-        })
-    }
-
-    fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        let mut material = Vec::with_capacity(128);
         // Lengths first, so parts cannot run into each other.
-        std::iter::once(&self.cookie[..]).chain(self.request)
-    }
-
-    fn material(&self) -> Box<[u8]> {
-        let mut material = Vec::new();
-        for part in self.parts() {
+        for part in parts {
             material.extend_from_slice(&(part.len() as u64).to_le_bytes());
             material.extend_from_slice(part);
         }
-        material.into_boxed_slice()
+        let mut hasher = SipHasher13::new_with_keys(cache.keys.0, cache.keys.1);
+        hasher.write(&material);
+        Some(Self {
+            hash: hasher.finish128().as_u128(),
+            material,
+        })
     }
-
-    fn matches(&self, mut material: &[u8]) -> bool {
-        for part in self.parts() {
-            let Some((len, rest)) = material.split_first_chunk::<8>() else {
-                return false;
-            };
-            if u64::from_le_bytes(*len) != part.len() as u64 || !rest.starts_with(part) {
-                return false;
-            }
-            material = &rest[part.len()..];
-        }
-        material.is_empty()
-    }
-}
-
-/// A four-lane FxHash: the lanes do not wait on each other, so a kilobyte of cookie
-/// costs well under a hundred nanoseconds. A collision costs only a miss: entries are
-/// compared in full.
-fn fx_hash(seed: u64, bytes: &[u8]) -> u64 {
-    const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mix = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let word = |b: &[u8]| {
-        let mut buf = [0; 8];
-        buf[..b.len()].copy_from_slice(b);
-        u64::from_le_bytes(buf)
-    };
-    let mut lanes = [seed ^ bytes.len() as u64, 1, 2, 3];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (lane, chunk) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            *lane = mix(*lane, word(chunk));
-        }
-    }
-    let mut hash = lanes.iter().fold(0, |h, lane| mix(h, *lane));
-    for chunk in blocks.remainder().chunks(8) {
-        hash = mix(hash, word(chunk));
-    }
-    hash
 }
 
 impl SessionGuardCache {
@@ -160,7 +177,7 @@ impl SessionGuardCache {
     /// has no news (`has_news` asks the refresh coordinator).
     pub fn get(
         &self,
-        key: &Key<'_>,
+        key: &Key,
         now: i64,
         has_news: impl Fn(&TokenHash) -> bool,
     ) -> Option<Arc<Verdict>> {
@@ -168,9 +185,10 @@ impl SessionGuardCache {
             .verdicts
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key.hash)
+            .map
+            .get(&(key.hash as u64))
             .cloned()?;
-        (key.matches(&verdict.material)
+        (*verdict.material == *key.material
             && now < verdict.valid_until
             && !verdict.refresh_token.as_ref().is_some_and(has_news))
         .then_some(verdict)
@@ -179,7 +197,7 @@ impl SessionGuardCache {
     /// Remembers the verdict of a guard that passed on an unchanged `session`.
     pub fn insert(
         &self,
-        key: &Key<'_>,
+        key: &Key,
         session: &SessionData,
         token_refresh_at: Option<i64>,
         token: Option<AccessToken>,
@@ -193,51 +211,181 @@ impl SessionGuardCache {
             return;
         }
         let verdict = Arc::new(Verdict {
-            material: key.material(),
+            material: key.material.clone().into_boxed_slice(),
             valid_until,
             refresh_token: session.refresh_token.as_deref().map(TokenHash::of),
             token,
         });
-        let mut verdicts = self.verdicts.write().unwrap_or_else(|e| e.into_inner());
-        if verdicts.len() >= CAPACITY {
-            verdicts.retain(|_, v| v.valid_until > now);
-            if verdicts.len() >= CAPACITY {
+        let size = verdict.bytes();
+        let mut entries = self.verdicts.write().unwrap_or_else(|e| e.into_inner());
+        if entries.map.len() >= CAPACITY || entries.bytes + size > MAX_BYTES {
+            entries.map.retain(|_, v| v.valid_until > now);
+            entries.bytes = entries.map.values().map(|v| v.bytes()).sum();
+            if entries.map.len() >= CAPACITY || entries.bytes + size > MAX_BYTES {
                 // Only a cache: losing it costs a decryption per session, once.
-                verdicts.clear();
+                entries.map.clear();
+                entries.bytes = 0;
             }
         }
-        verdicts.insert(key.hash, verdict);
+        if let Some(old) = entries.map.insert(key.hash as u64, verdict) {
+            entries.bytes -= old.bytes();
+        }
+        entries.bytes += size;
+    }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.verdicts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .bytes
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use http::HeaderValue;
+
     use super::*;
 
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for cookie in cookies {
+            headers.append(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        headers
+    }
+
+    const SEALED: &str = "v1.AAAAAAAAAAAAAAAAmiddle-of-the-ciphertext-TTTTTTTTTTTTTTTTTTTTTT";
+
     #[test]
-    fn the_hash_spreads_small_changes() {
-        let cookie = b"logto_app=v1.abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop";
-        let mut changed = *cookie;
-        changed[40] ^= 1;
-        assert_ne!(fx_hash(0, cookie), fx_hash(0, &changed));
-        assert_ne!(fx_hash(0, cookie), fx_hash(1, cookie));
-        assert_ne!(fx_hash(0, b"ab"), fx_hash(0, b"ab\0"));
+    fn only_our_cookie_counts() {
+        let ours = format!("logto_app={SEALED}");
+        let ours_only = headers(&[&ours]);
+        let plain = sealed_ends(&ours_only, "logto_app").unwrap();
+        let junk = format!("junk={}; {ours}; other=1", "x".repeat(100_000));
+        assert_eq!(sealed_ends(&headers(&[&junk]), "logto_app"), Some(plain));
+        assert_eq!(
+            sealed_ends(&headers(&["a=1", &ours, "b=2"]), "logto_app"),
+            Some(plain),
+            "one header per cookie (HTTP/2)"
+        );
+        assert_eq!(plain.1, b"v1.AAAAAAAAAAAAAAAA");
+        assert_eq!(plain.2, b"TTTTTTTTTTTTTTTTTTTTTT");
+        assert_eq!(sealed_ends(&headers(&["logto_apple=1"]), "logto_app"), None);
+        assert_eq!(sealed_ends(&headers(&[]), "logto_app"), None);
     }
 
     #[test]
-    fn keys_match_their_own_material_only() {
-        let key = |cookie: &'static [u8], resource: &'static str| Key {
-            hash: 0,
-            cookie: Cow::Borrowed(cookie),
-            request: [resource.as_bytes(), b"", b"t"],
-        };
-        let material = key(b"c=1", "https://a").material();
-        assert!(key(b"c=1", "https://a").matches(&material));
-        assert!(!key(b"c=1", "https://b").matches(&material));
-        assert!(!key(b"c=12", "https://a").matches(&material));
-        assert!(
-            !key(b"c=", "1https://a").matches(&material),
-            "parts cannot run into each other"
+    fn chunks_are_read_as_join_reads_them() {
+        let split = chunks::split("logto_app", &SEALED.repeat(100));
+        assert_eq!(split.len(), 2);
+        let cookie = split
+            .iter()
+            .rev()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let chunked = headers(&[&cookie]);
+        let (len, head, tail) = sealed_ends(&chunked, "logto_app").unwrap();
+        assert_eq!(len, SEALED.len() * 100);
+        assert_eq!(head, b"v1.AAAAAAAAAAAAAAAA");
+        assert_eq!(tail, b"TTTTTTTTTTTTTTTTTTTTTT");
+        let only_second = format!("{}={}", split[1].0, split[1].1);
+        assert_eq!(sealed_ends(&headers(&[&only_second]), "logto_app"), None);
+    }
+
+    fn session() -> SessionData {
+        SessionData {
+            id_token: "id".into(),
+            refresh_token: Some("r".into()),
+            access_token: None,
+            tokens: Default::default(),
+            userinfo: None,
+            id_expires_at: 1000,
+            issued_at: 0,
+            expires_at: 1000,
+        }
+    }
+
+    fn settings() -> Settings {
+        crate::settings::tests::builder().validate().unwrap()
+    }
+
+    #[test]
+    fn junk_cookies_neither_miss_nor_grow_the_cache() {
+        let cache = SessionGuardCache::default();
+        let settings = settings();
+        let ours = format!("{}={SEALED}", settings.cookie_name);
+        let key = Key::new(&cache, &headers(&[&ours]), &settings, None, None, false).unwrap();
+        cache.insert(&key, &session(), None, None, 0);
+        let after_one = cache.bytes();
+        for i in 0..1500 {
+            let junk = format!("junk{i}={}; {ours}", "x".repeat(10_000));
+            let key = Key::new(&cache, &headers(&[&junk]), &settings, None, None, false).unwrap();
+            assert!(
+                cache.get(&key, 0, |_| false).is_some(),
+                "a hit whatever the junk"
+            );
+            cache.insert(&key, &session(), None, None, 0);
+        }
+        assert_eq!(cache.bytes(), after_one, "the same entry, replaced");
+        assert!(after_one < 1024, "{after_one} bytes for one verdict");
+    }
+
+    #[test]
+    fn the_cache_is_bounded_in_entries_and_bytes() {
+        let cache = SessionGuardCache::default();
+        let settings = settings();
+        for i in 0..(CAPACITY * 2) {
+            let cookie = format!("{}=v1.{i:016}middle{i:022}", settings.cookie_name);
+            let key = Key::new(&cache, &headers(&[&cookie]), &settings, None, None, false).unwrap();
+            cache.insert(&key, &session(), None, None, 0);
+            assert!(cache.bytes() <= MAX_BYTES);
+            assert!(cache.verdicts.read().unwrap().map.len() <= CAPACITY);
+        }
+    }
+
+    #[test]
+    fn keys_tell_requests_and_sessions_apart() {
+        let cache = SessionGuardCache::default();
+        let settings = settings();
+        let ours = format!("{}={SEALED}", settings.cookie_name);
+        let h = headers(&[&ours]);
+        let key =
+            |resource, org, token| Key::new(&cache, &h, &settings, resource, org, token).unwrap();
+        let base = key(Some("https://a"), None, true);
+        assert_eq!(base.material, key(Some("https://a"), None, true).material);
+        assert_ne!(base.material, key(Some("https://b"), None, true).material);
+        assert_ne!(
+            base.material,
+            key(Some("https://a"), Some("o"), true).material
+        );
+        assert_ne!(base.material, key(Some("https://a"), None, false).material);
+        let other = format!(
+            "{}={}",
+            settings.cookie_name,
+            SEALED.replace("TTTT", "UUUU")
+        );
+        let h2 = headers(&[&other]);
+        let other_key = Key::new(&cache, &h2, &settings, Some("https://a"), None, true).unwrap();
+        assert_ne!(
+            base.material, other_key.material,
+            "another tag is another session"
+        );
+        assert_ne!(
+            Key::new(
+                &SessionGuardCache::default(),
+                &h,
+                &settings,
+                Some("https://a"),
+                None,
+                true
+            )
+            .unwrap()
+            .hash,
+            base.hash,
+            "hash keys are per cache"
         );
     }
 }

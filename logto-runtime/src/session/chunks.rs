@@ -4,8 +4,20 @@
 
 /// Bytes of value per cookie, leaving room for the name and the attributes.
 pub(crate) const CHUNK_LEN: usize = 3800;
-/// More chunks than this is not a session we wrote: ignore it.
-pub(crate) const MAX_CHUNKS: usize = 16;
+/// The most this SDK's cookies may hold together, as `name=value` pairs: one `Cookie`
+/// header line of 8 KB is a common proxy limit, and apps have cookies of their own.
+/// Writing keeps within it (evicting what can be fetched again); reading refuses more.
+pub(crate) const MAX_COOKIE_BYTES: usize = 7000;
+/// The most chunks a value within [`MAX_COOKIE_BYTES`] can take.
+pub(crate) const MAX_CHUNKS: usize = MAX_COOKIE_BYTES.div_ceil(CHUNK_LEN);
+
+/// What a browser sends for these cookies: `name=value` per cookie.
+pub(crate) fn pair_bytes(cookies: &[(String, String)]) -> usize {
+    cookies
+        .iter()
+        .map(|(name, value)| name.len() + 1 + value.len())
+        .sum()
+}
 
 /// The cookies (name, value) that carry `value` under `name`: one cookie `name` when it
 /// fits, else `name.0`, `name.1`, ...
@@ -28,17 +40,22 @@ pub(crate) fn split(name: &str, value: &str) -> Vec<(String, String)> {
 }
 
 /// Reassembles the value of `name` from a request's cookies: the plain cookie, or the
-/// numbered ones when they are complete from `.0` on.
+/// numbered ones when they are complete from `.0` on. `None` for anything larger than
+/// this SDK writes (more chunks, or more bytes, than [`MAX_COOKIE_BYTES`] allows).
 pub(crate) fn join<'a>(name: &str, mut get: impl FnMut(&str) -> Option<&'a str>) -> Option<String> {
     if let Some(value) = get(name) {
-        return Some(value.to_owned());
+        return (value.len() <= MAX_COOKIE_BYTES).then(|| value.to_owned());
     }
     let mut value = String::new();
-    for i in 0..MAX_CHUNKS {
+    for i in 0..=MAX_CHUNKS {
         match get(&format!("{name}.{i}")) {
+            Some(_) if i == MAX_CHUNKS => return None,
             Some(chunk) => value.push_str(chunk),
             None if i == 0 => return None,
             None => break,
+        }
+        if value.len() > MAX_COOKIE_BYTES {
+            return None;
         }
     }
     Some(value)
@@ -65,12 +82,26 @@ mod tests {
 
     #[test]
     fn large_values_split_and_join() {
-        let value = "x".repeat(CHUNK_LEN * 2 + 5);
+        let value = "x".repeat(CHUNK_LEN + 5);
         let parts = split("s", &value);
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[2].0, "s.2");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].0, "s.1");
         let jar: HashMap<_, _> = parts.into_iter().collect();
-        assert_eq!(join("s", |n| jar.get(n).map(String::as_str)), Some(value));
+        assert!(join("s", |n| jar.get(n).map(String::as_str)) == Some(value));
+    }
+
+    #[test]
+    fn reading_refuses_what_writing_never_produces() {
+        let value = "x".repeat(MAX_COOKIE_BYTES + 1);
+        let jar: HashMap<String, String> = split("s", &value).into_iter().collect();
+        assert!(join("s", |n| jar.get(n).map(String::as_str)).is_none());
+        let within = "x".repeat(MAX_COOKIE_BYTES - 100);
+        let jar: HashMap<String, String> = split("s", &within).into_iter().collect();
+        assert!(jar.len() <= MAX_CHUNKS);
+        assert!(join("s", |n| jar.get(n).map(String::as_str)) == Some(within));
+        let jar: HashMap<String, &str> =
+            (0..=MAX_CHUNKS).map(|i| (format!("s.{i}"), "x")).collect();
+        assert_eq!(join("s", |n| jar.get(n).copied()), None, "too many chunks");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A request's view of its session cookies: read and decrypted on first use, written
 //! back as `Set-Cookie` only when something changed.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, header::COOKIE};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -23,7 +25,7 @@ enum Slot<T> {
 }
 
 /// What the session cookie holds when sessions live in a store.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct SessionId {
     #[serde(rename = "s")]
     id: String,
@@ -244,98 +246,182 @@ impl RequestSession {
         }
     }
 
-    /// The `Set-Cookie` values that bring the browser up to date.
+    /// The `Set-Cookie` values that bring the browser up to date. Together this SDK's
+    /// cookies stay within `chunks::MAX_COOKIE_BYTES`: a session that would outgrow it
+    /// gives up the tokens it can fetch again (see `Evict for SessionData`).
     pub fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
         let mut headers = Vec::new();
-        if self.store_mode {
-            let id = match &self.id {
-                Slot::Read {
-                    value,
-                    stale,
-                    changed,
-                } => Slot::Read {
-                    value: value.as_ref().map(|id| SessionId { id: id.clone() }),
-                    stale: *stale,
-                    changed: *changed,
-                },
-                Slot::Unread => Slot::Unread,
-            };
-            self.write(
-                &id,
-                &settings.cookie_name,
-                SESSION_LIFETIME_SECS,
-                settings,
-                &mut headers,
-            );
-        } else {
-            self.write(
-                &self.session,
-                &settings.cookie_name,
-                SESSION_LIFETIME_SECS,
-                settings,
-                &mut headers,
-            );
-        }
-        let tx_name = transactions_name(settings);
         let transactions = match &self.transactions {
             // An empty list is no cookie at all.
             Slot::Read {
                 value,
                 stale,
                 changed,
-            } => Slot::Read {
+            } => Some(View {
                 value: (!value.0.is_empty()).then_some(value),
                 stale: *stale,
                 changed: *changed,
-            },
-            Slot::Unread => Slot::Unread,
+            }),
+            Slot::Unread => None,
         };
-        self.write(
-            &transactions,
-            &tx_name,
+        let tx_bytes = self.write(
+            transactions,
+            &transactions_name(settings),
             TRANSACTION_LIFETIME_SECS,
             settings,
             &mut headers,
+            |_| true,
         );
+        let budget = chunks::MAX_COOKIE_BYTES.saturating_sub(tx_bytes);
+        if self.store_mode {
+            let id = match &self.id {
+                Slot::Read { value, .. } => value.as_ref().map(|id| SessionId { id: id.clone() }),
+                Slot::Unread => None,
+            };
+            let view = View::of(&self.id).map(|view| View {
+                value: id.as_ref(),
+                stale: view.stale,
+                changed: view.changed,
+            });
+            self.write(
+                view,
+                &settings.cookie_name,
+                SESSION_LIFETIME_SECS,
+                settings,
+                &mut headers,
+                |_| true,
+            );
+        } else {
+            let written = self.write(
+                View::of(&self.session),
+                &settings.cookie_name,
+                SESSION_LIFETIME_SECS,
+                settings,
+                &mut headers,
+                |sealed| chunks::pair_bytes(sealed) <= budget,
+            );
+            if written > budget {
+                tracing::warn!(
+                    target: "logto::session",
+                    bytes = written,
+                    budget,
+                    "the session cookie exceeds the cookie budget even without its cached tokens"
+                );
+            }
+        }
         headers
     }
 
-    fn write<T: Serialize>(
+    /// Writes a slot's value as cookies of `name` if it changed (or clears a stale
+    /// one); returns the bytes of the `name=value` pairs the browser then holds.
+    /// `fits` says whether the sealed chunks are within budget; while they are not, the
+    /// value gives up what can be fetched again ([`Evict`]).
+    fn write<T: Serialize + Evict>(
         &self,
-        slot: &Slot<Option<T>>,
+        view: Option<View<'_, T>>,
         name: &str,
         max_age: i64,
         settings: &Settings,
         out: &mut Vec<String>,
-    ) {
-        let Slot::Read {
+        fits: impl Fn(&[(String, String)]) -> bool,
+    ) -> usize {
+        let held = || {
+            self.cookies
+                .iter()
+                .filter(|(n, _)| chunks::is_part_of(name, n))
+                .map(|(n, v)| n.len() + 1 + v.len())
+                .sum()
+        };
+        let Some(View {
             value,
             stale,
             changed,
-        } = slot
+        }) = view
         else {
-            return;
+            return held();
         };
         if !changed && !stale {
-            return;
+            return held();
         }
         let mut written = Vec::new();
-        if let Some(value) = value.as_ref().filter(|_| *changed) {
-            let Ok(plain) = serde_json::to_vec(value) else {
-                return;
+        if let Some(value) = value.filter(|_| changed) {
+            let mut value = Cow::Borrowed(value);
+            written = loop {
+                let Ok(plain) = serde_json::to_vec(&*value) else {
+                    return held();
+                };
+                let sealed = chunks::split(name, &settings.keys.seal(name, &plain));
+                if fits(&sealed) || !value.to_mut().evict_one() {
+                    break sealed;
+                }
             };
-            let sealed = settings.keys.seal(name, &plain);
-            for (chunk_name, chunk) in chunks::split(name, &sealed) {
-                out.push(cookie(&chunk_name, &chunk, max_age, settings.cookie_secure));
-                written.push(chunk_name);
+            for (chunk_name, chunk) in &written {
+                out.push(cookie(chunk_name, chunk, max_age, settings.cookie_secure));
             }
         }
         // Whatever the browser holds of this family and we did not just write goes.
         for (existing, _) in &self.cookies {
-            if chunks::is_part_of(name, existing) && !written.contains(existing) {
+            if chunks::is_part_of(name, existing) && !written.iter().any(|(n, _)| n == existing) {
                 out.push(cookie(existing, "", 0, settings.cookie_secure));
             }
         }
+        chunks::pair_bytes(&written)
+    }
+}
+
+/// A read slot, borrowed for writing.
+struct View<'a, T> {
+    value: Option<&'a T>,
+    stale: bool,
+    changed: bool,
+}
+
+impl<'a, T> View<'a, T> {
+    fn of(slot: &'a Slot<Option<T>>) -> Option<Self> {
+        match slot {
+            Slot::Read {
+                value,
+                stale,
+                changed,
+            } => Some(Self {
+                value: value.as_ref(),
+                stale: *stale,
+                changed: *changed,
+            }),
+            Slot::Unread => None,
+        }
+    }
+}
+
+/// What a cookie value may give up to fit the cookie budget.
+trait Evict: Clone {
+    /// Drops one thing that can be fetched again; `false` when nothing is left to drop.
+    fn evict_one(&mut self) -> bool {
+        false
+    }
+}
+
+impl Evict for SessionId {}
+impl Evict for Transactions {}
+
+impl Evict for SessionData {
+    /// Organization tokens fetched longest ago go first (they share one lifetime, so
+    /// the earliest expiry is the oldest fetch; not the least recently used, which
+    /// would rewrite the cookie on every read), then other API tokens likewise, then
+    /// the cached userinfo. The ID and refresh tokens are the session: never dropped.
+    fn evict_one(&mut self) -> bool {
+        let oldest = |organization: bool| {
+            self.tokens
+                .iter()
+                .filter(|(key, _)| !key.ends_with('#') == organization)
+                .min_by_key(|(_, token)| token.expires_at)
+                .map(|(key, _)| key.clone())
+        };
+        if let Some(key) = oldest(true).or_else(|| oldest(false)) {
+            self.tokens.remove(&key);
+            return true;
+        }
+        self.userinfo.take().is_some()
     }
 }
 

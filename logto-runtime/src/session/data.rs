@@ -11,6 +11,10 @@ pub(crate) const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
 pub(crate) const TRANSACTION_LIFETIME_SECS: i64 = 600;
 /// Sign-ins in progress at once in one browser (tabs); the oldest is dropped beyond.
 pub(crate) const MAX_TRANSACTIONS: usize = 8;
+/// The most the serialized sign-ins may take, so their sealed cookie stays one cookie
+/// (under `chunks::CHUNK_LEN` once sealed) however long their targets are; the oldest
+/// give way first. One transaction with the longest target always fits.
+pub(crate) const MAX_TRANSACTIONS_BYTES: usize = 2700;
 
 /// A signed-in session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,12 @@ pub(crate) struct SessionData {
     /// (`exp - iat`) counted from when we received it.
     #[serde(rename = "ie")]
     pub id_expires_at: i64,
+    /// When the refresh token and the ID token were issued to us, in microseconds since
+    /// the epoch by the system clock: when two saves of one session meet, the more
+    /// recently issued pair wins, never an older one (a consumed refresh token written
+    /// back ends the session at the next refresh on a rotating provider).
+    #[serde(rename = "ri", default)]
+    pub issued_at: i64,
     /// Seconds since the epoch after which the session is void, whatever its tokens say.
     #[serde(rename = "e")]
     pub expires_at: i64,
@@ -69,6 +79,14 @@ pub(crate) struct CachedUserinfo {
     pub expires_at: i64,
 }
 
+/// The system time in microseconds since the epoch: orders the refresh tokens a
+/// session was given, across instances (not the settings' clock, which tests stop).
+pub(crate) fn issue_time() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
 impl SessionData {
     /// The ID token's payload. It was verified before it was stored, and the cookie is
     /// authenticated, so only decoding is left.
@@ -99,6 +117,13 @@ impl Transactions {
             self.0.remove(0);
         }
         self.0.push(tx);
+        while self.0.len() > 1 && self.serialized_len() > MAX_TRANSACTIONS_BYTES {
+            self.0.remove(0);
+        }
+    }
+
+    fn serialized_len(&self) -> usize {
+        serde_json::to_vec(self).map_or(usize::MAX, |json| json.len())
     }
 
     /// Removes and returns the live transaction of `state`: each is used at most once.
@@ -137,6 +162,19 @@ mod tests {
         assert_eq!(txs.take("a", 150).map(|t| t.state), Some("a".into()));
         assert_eq!(txs.take("a", 150), None);
         assert_eq!(txs.take("b", 100 + TRANSACTION_LIFETIME_SECS), None);
+    }
+
+    #[test]
+    fn long_targets_cannot_inflate_the_sign_in_cookie() {
+        let mut txs = Transactions::default();
+        for i in 0..MAX_TRANSACTIONS {
+            let mut long = tx(&i.to_string(), 0);
+            long.redirect = format!("/{}", "a".repeat(crate::oidc::sign_in::MAX_TARGET_LEN - 1));
+            txs.push(long, 0);
+            assert!(txs.serialized_len() <= MAX_TRANSACTIONS_BYTES);
+        }
+        assert_eq!(txs.0.len(), 1, "only the newest long one is kept");
+        assert!(txs.take(&(MAX_TRANSACTIONS - 1).to_string(), 0).is_some());
     }
 
     #[test]

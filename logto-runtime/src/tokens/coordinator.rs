@@ -65,6 +65,9 @@ impl RefreshOutcome {
             data.id_token = id_token.clone();
             data.id_expires_at = *id_expires_at;
         }
+        if self.refresh_token.is_some() || self.id_token.is_some() {
+            data.issued_at = data.issued_at.max(self.issued_at);
+        }
         match &self.key {
             None => data.access_token = Some(self.token.clone()),
             Some(key) => {
