@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     claims::{ClaimError, Claims},
-    error::ProviderError,
+    error::{OAuthErrorCode, ProviderError},
     logto::{Inner, Logto},
     oidc, persist,
     session::{CachedUserinfo, RequestSession, SessionData},
@@ -119,29 +119,62 @@ pub(crate) async fn userinfo(
         return Ok(cached.claims.clone());
     }
     let sub = live.sub();
-    let access_token = match live.data.access_token.as_ref().filter(|t| t.is_fresh(now)) {
+    let fresh = live.data.access_token.as_ref().filter(|t| t.is_fresh(now));
+    let access_token = match fresh {
         Some(token) => token.token.clone(),
-        None => {
-            let refreshed = persist::refresh(inner, handle, &mut live.data, None, &sub).await;
-            handle.lock().set_session(Some(live.data.clone()));
-            match refreshed {
-                Ok(token) => token.token,
-                Err(TokenError::SessionEnded) => {
+        None => userinfo_token(inner, handle, live, &sub).await?,
+    };
+    let claims = match oidc::userinfo::fetch(inner, &access_token, &sub).await {
+        // The provider no longer takes the token (revoked, or its grant ended): never
+        // the client's fault. Refresh it once and ask again; a second refusal means
+        // the session is over.
+        Err(ProviderError::OAuth(error)) if error.code == OAuthErrorCode::InvalidToken => {
+            tracing::info!(
+                target: "logto::oidc",
+                "the userinfo endpoint refused the access token; refreshing it once"
+            );
+            live.data.access_token = None;
+            let access_token = userinfo_token(inner, handle, live, &sub).await?;
+            match oidc::userinfo::fetch(inner, &access_token, &sub).await {
+                Err(ProviderError::OAuth(error)) if error.code == OAuthErrorCode::InvalidToken => {
+                    tracing::warn!(
+                        target: "logto::oidc",
+                        "the userinfo endpoint refused a refreshed access token: signing out"
+                    );
                     handle.lock().set_session(None);
                     return Err(ContextError::Token(TokenError::SessionEnded));
                 }
-                Err(TokenError::Provider(error)) => return Err(error.into()),
-                Err(other) => return Err(ContextError::Token(other)),
+                other => other?,
             }
         }
+        other => other?,
     };
-    let claims = oidc::userinfo::fetch(inner, &access_token, &sub).await?;
     live.data.userinfo = Some(CachedUserinfo {
         claims: claims.clone(),
         expires_at: live.data.id_expires_at,
     });
     handle.lock().set_session(Some(live.data.clone()));
     Ok(claims)
+}
+
+/// A new access token for the userinfo endpoint, written back to the session.
+async fn userinfo_token(
+    inner: &Inner,
+    handle: &SessionHandle,
+    live: &mut Live,
+    sub: &str,
+) -> Result<String, ContextError> {
+    let refreshed = persist::refresh(inner, handle, &mut live.data, None, sub).await;
+    handle.lock().set_session(Some(live.data.clone()));
+    match refreshed {
+        Ok(token) => Ok(token.token),
+        Err(TokenError::SessionEnded) => {
+            handle.lock().set_session(None);
+            Err(ContextError::Token(TokenError::SessionEnded))
+        }
+        Err(TokenError::Provider(error)) => Err(error.into()),
+        Err(other) => Err(ContextError::Token(other)),
+    }
 }
 
 /// An access token for `request`, from the session or refreshed.

@@ -95,6 +95,8 @@ pub enum OAuthErrorCode {
     AccessDenied,
     /// `insufficient_scope`
     InsufficientScope,
+    /// `invalid_token` (RFC 6750): the provider no longer takes the access token.
+    InvalidToken,
     /// `login_required`
     LoginRequired,
     /// `consent_required`
@@ -122,6 +124,7 @@ impl OAuthErrorCode {
             "invalid_target" => Self::InvalidTarget,
             "access_denied" => Self::AccessDenied,
             "insufficient_scope" => Self::InsufficientScope,
+            "invalid_token" => Self::InvalidToken,
             "login_required" => Self::LoginRequired,
             "consent_required" => Self::ConsentRequired,
             "interaction_required" => Self::InteractionRequired,
@@ -143,6 +146,7 @@ impl OAuthErrorCode {
             Self::InvalidTarget => "invalid_target",
             Self::AccessDenied => "access_denied",
             Self::InsufficientScope => "insufficient_scope",
+            Self::InvalidToken => "invalid_token",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",

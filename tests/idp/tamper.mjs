@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { clientSettings } from './data.mjs';
 import { newSigningJwk, resign } from './keys.mjs';
 
-export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint'];
+export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint', 'userinfo_invalid_token'];
 
 export function tamperOf(clientId) {
   return (clientId && clientSettings.get(clientId)?.tamper) || {};
@@ -27,6 +27,23 @@ export function tamperBeforeToken(clientId, res, stalled) {
     return true;
   }
   return false;
+}
+
+// The userinfo endpoint refuses the access token as RFC 6750 says: `true` every
+// time, a number that many times.
+export function tamperBeforeUserinfo(clientId, res) {
+  const t = tamperOf(clientId);
+  if (!t.userinfo_invalid_token) return false;
+  if (typeof t.userinfo_invalid_token === 'number') {
+    t.userinfo_invalid_token -= 1;
+    if (t.userinfo_invalid_token <= 0) delete t.userinfo_invalid_token;
+  }
+  res.writeHead(401, {
+    'content-type': 'application/json; charset=utf-8',
+    'www-authenticate': 'Bearer realm="idp", error="invalid_token", error_description="invalid token provided"',
+  });
+  res.end(JSON.stringify({ error: 'invalid_token', error_description: 'invalid token provided' }));
+  return true;
 }
 
 // Switches applied to a successful token response body (an object).

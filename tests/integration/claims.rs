@@ -227,3 +227,42 @@ async fn a_malformed_claim_is_a_typed_error_not_a_panic() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_userinfo_token_is_refreshed_once_then_the_session_ends() {
+    let app = start().await;
+    let base = claims_routes(&app).await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let grants = || async {
+        count(
+            &provider().counts(&app.client_id).await,
+            &["grants", "refresh_token"],
+        )
+    };
+
+    // Refused once: the SDK refreshes the userinfo token and asks again.
+    let before = grants().await;
+    provider()
+        .tamper(&app.client_id, json!({"userinfo_invalid_token": 1}))
+        .await;
+    let (status, user) = get_with(&browser, &base, "/userinfo").await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["custom_data"], json!({"plan": "pro", "seats": 3}));
+    assert_eq!(
+        grants().await,
+        before + 1,
+        "one refresh for the refused token"
+    );
+
+    // Refused for good (the grant is gone at the provider): signed out, never a 400.
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    provider()
+        .tamper(&app.client_id, json!({"userinfo_invalid_token": true}))
+        .await;
+    let (status, body) = get_with(&browser, &base, "/userinfo").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, _) = get_with(&browser, &base, "/id-token").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the session is gone");
+}
