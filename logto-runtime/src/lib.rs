@@ -12,6 +12,9 @@ mod clock;
 pub mod config;
 mod context;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod logto;
 mod oidc;
