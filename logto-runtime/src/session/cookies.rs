@@ -413,7 +413,7 @@ impl Evict for SessionData {
         let oldest = |organization: bool| {
             self.tokens
                 .iter()
-                .filter(|(key, _)| !key.ends_with('#') == organization)
+                .filter(|(key, _)| key.ends_with('#') != organization)
                 .min_by_key(|(_, token)| token.expires_at)
                 .map(|(key, _)| key.clone())
         };
