@@ -591,6 +591,120 @@ async fn postgres_down_then_back() {
     down_then_back("pg-down", Arc::new(store), &proxy).await;
 }
 
+/// A TCP proxy the test can close for good: its port then refuses connections and
+/// every forwarded connection is dropped, as a stopped server's would be.
+struct ClosableProxy {
+    port: u16,
+    tasks: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl ClosableProxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tasks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let forwarders = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let forward = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                forwarders.lock().unwrap().push(forward.abort_handle());
+            }
+        });
+        tasks.lock().unwrap().push(accept.abort_handle());
+        Self { port, tasks }
+    }
+
+    async fn close(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_store_is_503_without_its_messages() {
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = ClosableProxy::start(target).await;
+    let store: Arc<dyn SessionStore> =
+        Arc::new(redis_store(&format!("redis://127.0.0.1:{}", proxy.port)).await);
+    let app = TestApp::start_with("store-gone", json!({}), {
+        let store = store.clone();
+        move |b| {
+            b.session_store(store)
+                .store_timeout(Duration::from_millis(1500))
+        }
+    })
+    .await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let cookie = cookie_header(&browser, &app);
+    assert_eq!(profile_status(&app.base, &cookie).await, StatusCode::OK);
+
+    proxy.close().await;
+    // The raw error the store's client reports, for the comparison below.
+    let raw = store.load("any").await.expect_err("the store is gone");
+    let raw = raw.to_string();
+    for path in [
+        "/api/profile",
+        "/api/token?resource=https://shopping.example.com/api",
+    ] {
+        let response = reqwest::Client::new()
+            .get(app.url(path))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        let body = response.text().await.unwrap();
+        let value: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["error"], "session_store_unavailable", "{body}");
+        assert!(
+            [
+                "the session store is unavailable: try again later",
+                "the session store did not answer in time: try again later",
+            ]
+            .contains(&value["error_description"].as_str().unwrap_or_default()),
+            "{body}"
+        );
+        let port = format!(":{}", proxy.port);
+        for secret in [
+            port.as_str(),
+            "127.0.0.1",
+            "os error",
+            "redis",
+            raw.as_str(),
+        ] {
+            assert!(
+                !body.contains(secret),
+                "{path}: the body shows `{secret}`: {body}"
+            );
+        }
+    }
+    // Sign-out needs the store too: its page does not show the store's words either.
+    let response = reqwest::Client::new()
+        .post(app.url("/sign-out"))
+        .header(header::ORIGIN, &app.base)
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.text().await.unwrap();
+    assert!(
+        !body.contains(raw.as_str()) && !body.contains("os error"),
+        "{body}"
+    );
+}
+
 /// An instance of an example app, a separate OS process.
 struct Instance(std::process::Child);
 

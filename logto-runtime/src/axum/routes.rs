@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::{
     layer::RequestLogto,
     page::error_page,
-    rejection::{AuthRejection, provider_status},
+    rejection::{AuthRejection, code_exchange_status, provider_status},
 };
 use crate::{
     Logto,
-    error::{CallbackError, ProviderError},
+    error::{CallbackError, ProviderError, PublicMessage},
     oidc::{self, CallbackParams, SignInOptions},
     persist,
 };
@@ -74,7 +74,7 @@ fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
     error_page(
         provider_status(error),
         "Sign-in failed",
-        &error.to_string(),
+        &error.public_message(),
         logto.sign_in_path(),
     )
 }
@@ -120,20 +120,21 @@ async fn callback(request: Request) -> Response {
             Redirect::to(&redirect).into_response()
         }
         Err(error) => {
-            tracing::warn!(%error, "sign-in callback refused");
+            // The provider failing is worth a warning; a bad callback is the client's.
             let status = match &error {
-                CallbackError::Exchange(provider) => provider_status(provider),
-                _ => StatusCode::BAD_REQUEST,
-            };
-            let status = if status == StatusCode::UNAUTHORIZED {
-                StatusCode::BAD_REQUEST
-            } else {
-                status
+                CallbackError::Exchange(provider) => {
+                    tracing::warn!(%error, "sign-in callback refused");
+                    code_exchange_status(provider)
+                }
+                _ => {
+                    tracing::info!(%error, "sign-in callback refused");
+                    StatusCode::BAD_REQUEST
+                }
             };
             error_page(
                 status,
                 "Sign-in failed",
-                &error.to_string(),
+                &error.public_message(),
                 logto.sign_in_path(),
             )
         }
@@ -165,7 +166,10 @@ async fn sign_out(request: Request) -> Response {
         return error_page(
             StatusCode::FORBIDDEN,
             "Sign-out refused",
-            "the sign-out request came from another site",
+            &PublicMessage::fixed(
+                "access_denied",
+                "the sign-out request came from another site",
+            ),
             logto.sign_in_path(),
         );
     }

@@ -1,0 +1,101 @@
+//! What a client is told when the provider or the store fails: the status says who
+//! failed, the body says what happened, and neither the provider's URL, a transport
+//! error, the provider's own words nor the store's message ever reaches it.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Browser, RESOURCE, TestApp, provider};
+
+/// Distinctive words the tampered provider sends, which must never be repeated.
+const PROVIDER_WORDS: &str = "PROVIDER-WORDS-6c1d";
+
+/// Text no error body may contain.
+fn leaks(body: &str) -> Vec<String> {
+    let endpoint = provider().endpoint.clone();
+    [
+        endpoint.as_str(),
+        "127.0.0.2",
+        "http://",
+        "https://",
+        PROVIDER_WORDS,
+        "os error",
+        "error sending request",
+    ]
+    .into_iter()
+    .filter(|secret| body.contains(secret))
+    .map(str::to_owned)
+    .collect()
+}
+
+fn assert_no_leaks(what: &str, body: &str) {
+    let found = leaks(body);
+    assert!(found.is_empty(), "{what}: the body shows {found:?}: {body}");
+}
+
+fn force_refresh_url(app: &TestApp) -> String {
+    app.url(&format!(
+        "/api/token?resource={RESOURCE}&force_refresh=true"
+    ))
+}
+
+async fn get_text(browser: &Browser, url: &str) -> (StatusCode, String) {
+    let response = browser.get(url).await;
+    (response.status(), response.text().await.unwrap_or_default())
+}
+
+/// Signs in up to the callback, which is returned unvisited.
+async fn callback_url(browser: &Browser, app: &TestApp) -> String {
+    let form = browser.open_login_form(&app.url("/sign-in")).await;
+    browser
+        .submit_login(form, "demo", "demo-password", &app.base)
+        .await
+}
+
+#[tokio::test]
+async fn a_stalled_or_garbled_token_endpoint_is_named_not_shown() {
+    let app = TestApp::start_with("stall-json", json!({}), |b| {
+        b.http_timeout(Duration::from_millis(800))
+    })
+    .await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+
+    provider()
+        .tamper(&app.client_id, json!({"stall_token_endpoint": true}))
+        .await;
+    let (status, body) = get_text(&browser, &force_refresh_url(&app)).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert!(body.contains("did not answer in time"), "{body}");
+    assert_no_leaks("stalled", &body);
+
+    provider()
+        .tamper(
+            &app.client_id,
+            json!({"token_response_body": format!("<html>{PROVIDER_WORDS}</html>")}),
+        )
+        .await;
+    let (status, body) = get_text(&browser, &force_refresh_url(&app)).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(body.contains("invalid answer"), "{body}");
+    assert_no_leaks("garbled", &body);
+}
+
+#[tokio::test]
+async fn a_garbled_callback_page_names_the_failure_only() {
+    let app = TestApp::start("garbled-page").await;
+    let browser = Browser::new();
+    let callback = callback_url(&browser, &app).await;
+    provider()
+        .tamper(
+            &app.client_id,
+            json!({"id_token_claims": {"iss": format!("{}/{PROVIDER_WORDS}", provider().endpoint)}}),
+        )
+        .await;
+    let (status, page) = get_text(&browser, &callback).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
+    assert!(page.contains("ID token is invalid"), "{page}");
+    assert_no_leaks("foreign issuer", &page);
+}
