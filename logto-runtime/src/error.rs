@@ -25,7 +25,7 @@ use std::{borrow::Cow, fmt};
 /// | `invalid_token` | 401 | A guard refused the bearer token (RFC 6750). |
 /// | `invalid_request` | 400 | A malformed `Authorization` header (RFC 6750). |
 /// | `invalid_claims` | 502 | The provider's claims do not fit the app's claims type. |
-/// | `provider_error` | 502, 503, 504, 400 | The provider failed: unreachable (503), too slow (504), an invalid answer (502), or it refused the request. |
+/// | `provider_error` | 502, 503, 504 | The provider failed: unreachable (503), too slow (504), an invalid answer or a refusal that is not the client's fault (502). |
 /// | `session_store_unavailable` | 503 | The session store is down or slow; the session is intact. |
 /// | `server_error` | 500 | The app is misconfigured; its log says how. |
 ///

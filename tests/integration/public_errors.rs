@@ -1,11 +1,12 @@
 //! What a client is told when the provider or the store fails: the status says who
 //! failed, the body says what happened, and neither the provider's URL, a transport
-//! error, the provider's own words nor the store's message ever reaches it.
+//! error, the provider's own words nor the store's message ever reaches it. A refusal
+//! of the provider is the client's concern only where it is mapped on purpose.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{Browser, RESOURCE, TestApp, provider};
 
@@ -46,12 +47,88 @@ async fn get_text(browser: &Browser, url: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap_or_default())
 }
 
+fn refusal(code: &str) -> Value {
+    let body = json!({
+        "error": code,
+        "error_description": format!("{PROVIDER_WORDS}: client authentication failed"),
+        "error_uri": format!("{}/docs/{PROVIDER_WORDS}", provider().endpoint),
+    });
+    json!({ "token_error_body": body.to_string() })
+}
+
+#[tokio::test]
+async fn token_refusals_not_mapped_on_purpose_are_502() {
+    let app = TestApp::start("refusals").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+
+    for code in [
+        "invalid_client",
+        "mac_error",
+        "invalid_target",
+        "invalid_request",
+    ] {
+        provider().tamper(&app.client_id, refusal(code)).await;
+        let (status, body) = get_text(&browser, &force_refresh_url(&app)).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "`{code}`: {body}");
+        let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        assert_eq!(value["error"], "provider_error", "`{code}`: {body}");
+        assert!(
+            !body.contains(code),
+            "the provider's code is not ours: {body}"
+        );
+        assert_no_leaks(code, &body);
+    }
+
+    // Nothing was consumed: the session goes on once the provider answers again.
+    provider().tamper(&app.client_id, json!({})).await;
+    let (status, body) = get_text(&browser, &force_refresh_url(&app)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Mapped on purpose: an expired or revoked refresh token signs the user out.
+    provider()
+        .tamper(&app.client_id, refusal("invalid_grant"))
+        .await;
+    let (status, body) = get_text(&browser, &force_refresh_url(&app)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_no_leaks("invalid_grant", &body);
+    let (status, _) = browser.json(&app.url("/api/profile")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
+}
+
 /// Signs in up to the callback, which is returned unvisited.
 async fn callback_url(browser: &Browser, app: &TestApp) -> String {
     let form = browser.open_login_form(&app.url("/sign-in")).await;
     browser
         .submit_login(form, "demo", "demo-password", &app.base)
         .await
+}
+
+#[tokio::test]
+async fn a_refused_code_exchange_is_502_unless_the_code_is_spent() {
+    let app = TestApp::start("exchange-refused").await;
+
+    let browser = Browser::new();
+    let callback = callback_url(&browser, &app).await;
+    provider()
+        .tamper(&app.client_id, refusal("invalid_client"))
+        .await;
+    let (status, page) = get_text(&browser, &callback).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{page}");
+    assert!(page.contains("refused the request"), "{page}");
+    assert_no_leaks("invalid_client at the callback", &page);
+
+    // An expired or consumed code: the user signs in again (400, not the provider's).
+    provider().tamper(&app.client_id, json!({})).await;
+    let browser = Browser::new();
+    let callback = callback_url(&browser, &app).await;
+    provider()
+        .tamper(&app.client_id, refusal("invalid_grant"))
+        .await;
+    let (status, page) = get_text(&browser, &callback).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("sign in again"), "{page}");
+    assert_no_leaks("invalid_grant at the callback", &page);
 }
 
 #[tokio::test]

@@ -7,7 +7,11 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
-use super::{AuthRejection, GuardRejection, page::error_page, rejection::provider_status};
+use super::{
+    AuthRejection, GuardRejection,
+    page::error_page,
+    rejection::{code_exchange_status, provider_status},
+};
 use crate::{
     bearer::{BearerError, InvalidToken},
     claims::ClaimError,
@@ -297,6 +301,44 @@ fn the_cancelled_sign_in_is_named_and_the_providers_words_are_not() {
     ))))
     .public_message();
     assert!(!message.description().contains(PROVIDER_WORDS), "{message}");
+}
+
+/// Item: a provider's refusal is never the client's fault, unless mapped on purpose.
+#[tokio::test]
+async fn only_deliberate_refusals_are_4xx() {
+    for code in codes() {
+        let error = ProviderError::OAuth(oauth(code.clone()));
+        assert_eq!(
+            provider_status(&error),
+            StatusCode::BAD_GATEWAY,
+            "{code:?} from userinfo, discovery or keys"
+        );
+        let expected_exchange = match code {
+            OAuthErrorCode::InvalidGrant => StatusCode::BAD_REQUEST,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        assert_eq!(
+            code_exchange_status(&error),
+            expected_exchange,
+            "{code:?} at the code exchange"
+        );
+        // An access token for a resource or an organization (the refresh grant).
+        let (status, body) = render(TokenError::from_provider(error).into_response()).await;
+        let expected = match code {
+            OAuthErrorCode::InvalidGrant => (StatusCode::UNAUTHORIZED, "\"unauthorized\""),
+            OAuthErrorCode::AccessDenied => (StatusCode::FORBIDDEN, "\"access_denied\""),
+            OAuthErrorCode::InsufficientScope => (StatusCode::FORBIDDEN, "\"insufficient_scope\""),
+            _ => (StatusCode::BAD_GATEWAY, "\"provider_error\""),
+        };
+        assert_eq!(status, expected.0, "{code:?} for an access token: {body}");
+        assert!(body.contains(expected.1), "{code:?}: {body}");
+        // Userinfo, or the refresh of the ID token.
+        let rejection = AuthRejection::Context(ContextError::Provider(ProviderError::OAuth(
+            oauth(code.clone()),
+        )));
+        let (status, _) = render(rejection.into_response()).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{code:?} from userinfo");
+    }
 }
 
 #[test]

@@ -40,33 +40,28 @@ pub enum AuthRejection {
     Context(#[from] ContextError),
 }
 
-/// The status that tells a client what went wrong at the provider.
+/// The status of a provider failure that no caller maps on purpose: the provider out
+/// of reach (503), too slow (504), or answering something unusable, including any
+/// refusal with an OAuth code (502): a provider's refusal is not the client's fault.
 pub(crate) fn provider_status(error: &ProviderError) -> StatusCode {
     match error {
         ProviderError::Unreachable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         ProviderError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
-        ProviderError::InvalidResponse { .. } | ProviderError::InvalidIdToken(_) => {
-            StatusCode::BAD_GATEWAY
-        }
-        ProviderError::OAuth(oauth) => match oauth.code {
-            OAuthErrorCode::AccessDenied | OAuthErrorCode::InsufficientScope => {
-                StatusCode::FORBIDDEN
-            }
-            OAuthErrorCode::InvalidGrant => StatusCode::UNAUTHORIZED,
-            OAuthErrorCode::ServerError | OAuthErrorCode::TemporarilyUnavailable => {
-                StatusCode::BAD_GATEWAY
-            }
-            _ => StatusCode::BAD_REQUEST,
-        },
+        ProviderError::InvalidResponse { .. }
+        | ProviderError::InvalidIdToken(_)
+        | ProviderError::OAuth(_) => StatusCode::BAD_GATEWAY,
     }
 }
 
-/// The status of a failed code exchange at the callback: never 401 (there is no
-/// session to end), 400 instead.
+/// The status of a failed code exchange at the callback: an expired or consumed code
+/// (`invalid_grant`) is 400, the user signs in again; anything else as
+/// [`provider_status`].
 pub(crate) fn code_exchange_status(error: &ProviderError) -> StatusCode {
-    match provider_status(error) {
-        StatusCode::UNAUTHORIZED => StatusCode::BAD_REQUEST,
-        status => status,
+    match error {
+        ProviderError::OAuth(oauth) if oauth.code == OAuthErrorCode::InvalidGrant => {
+            StatusCode::BAD_REQUEST
+        }
+        _ => provider_status(error),
     }
 }
 
@@ -147,7 +142,7 @@ fn token_error_response(error: &TokenError) -> Response {
 
 /// 401 when signed out or the session ended, 403 when the provider denied the token
 /// (not a member of the organization), 500 for a resource the config lacks, 503 when
-/// the store is down, and the provider's status otherwise; the body
+/// the store is down, and 502/503/504 for any other failure of the provider; the body
 /// is `{"error", "error_description"}` of [`PublicMessage`]'s codes.
 impl IntoResponse for TokenError {
     fn into_response(self) -> Response {

@@ -234,9 +234,10 @@ impl TokenError {
     }
 }
 
-/// The provider's refusals of an access token that are answered with their own code:
+/// The provider's refusals of an access token that are answered with a 4xx on purpose:
 /// the user may not have this token (403). `invalid_grant` never gets here: it ends the
-/// session ([`TokenError::SessionEnded`], 401).
+/// session ([`TokenError::SessionEnded`], 401). Any other code is not the client's
+/// fault (a misconfigured client, an unknown resource, a provider's bug): 502.
 pub(crate) fn provider_refusal(error: &ProviderError) -> Option<(http::StatusCode, PublicMessage)> {
     let ProviderError::OAuth(oauth) = error else {
         return None;
