@@ -23,7 +23,7 @@ use std::{borrow::Cow, fmt};
 /// | `access_denied` | 403 | The provider refused an access token to this user (not a member of the organization, say). |
 /// | `insufficient_scope` | 403 | The provider, or a guard, found that the token lacks a scope. |
 /// | `invalid_token` | 401 | A guard refused the bearer token (RFC 6750). |
-/// | `invalid_request` | 400 | A malformed `Authorization` header (RFC 6750). |
+/// | `invalid_request` | 400 | A malformed `Authorization` header (RFC 6750); on a sign-in page, a callback that cannot be accepted. |
 /// | `invalid_claims` | 502 | The provider's claims do not fit the app's claims type. |
 /// | `provider_error` | 502, 503, 504 | The provider failed: unreachable (503), too slow (504), an invalid answer or a refusal that is not the client's fault (502). |
 /// | `session_store_unavailable` | 503 | The session store is down or slow; the session is intact. |

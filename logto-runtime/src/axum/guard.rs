@@ -27,7 +27,7 @@ use tower_service::Service;
 use super::{
     AuthRejection,
     layer::RequestLogto,
-    rejection::{json_error, misconfigured, provider_failure},
+    rejection::{json_error, misconfigured, provider_status},
 };
 use crate::{
     BearerVerifier, Logto,
@@ -179,8 +179,8 @@ impl IntoResponse for GuardRejection {
                 response
             }
             Self::Bearer(BearerError::Provider(error)) => {
-                tracing::warn!("the provider's keys are out of reach: cannot verify access tokens");
-                provider_failure(&error)
+                tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
+                json_error(provider_status(&error), &error.public_message())
             }
             Self::Session(rejection) => rejection.into_response(),
             Self::Misconfigured(_) => {

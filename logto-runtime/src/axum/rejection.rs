@@ -40,6 +40,20 @@ pub enum AuthRejection {
     Context(#[from] ContextError),
 }
 
+impl AuthRejection {
+    /// What a client may be told, for an app that answers with its own page: the same
+    /// words as this rejection's response, never the details of its `Display`.
+    pub fn public_message(&self) -> PublicMessage {
+        match self {
+            Self::SignedOut | Self::RedirectToSignIn { .. } => {
+                PublicMessage::fixed("unauthorized", "sign in first")
+            }
+            Self::MissingLayer => misconfigured(),
+            Self::Context(error) => error.public_message(),
+        }
+    }
+}
+
 /// The status of a provider failure that no caller maps on purpose: the provider out
 /// of reach (503), too slow (504), or answering something unusable, including any
 /// refusal with an OAuth code (502): a provider's refusal is not the client's fault.
@@ -75,7 +89,7 @@ pub(crate) fn json_error(status: StatusCode, message: &PublicMessage) -> Respons
 }
 
 /// 502/503/504 for a provider failure, logged with its details.
-pub(crate) fn provider_failure(error: &ProviderError) -> Response {
+fn provider_failure(error: &ProviderError) -> Response {
     tracing::warn!(%error, "the provider failed");
     json_error(provider_status(error), &error.public_message())
 }
