@@ -33,8 +33,9 @@ const SWEEP_MAX_BATCHES: usize = 100;
 /// ```
 ///
 /// Connecting starts a background task (on the current tokio runtime) that deletes
-/// expired sessions and stale refresh locks every [`DEFAULT_SWEEP_INTERVAL`](Self::DEFAULT_SWEEP_INTERVAL); it
-/// stops when the store is dropped. Requests never wait for it.
+/// expired sessions and stale refresh locks every
+/// [`DEFAULT_SWEEP_INTERVAL`](Self::DEFAULT_SWEEP_INTERVAL); it stops when the store
+/// is dropped. Requests never wait for it.
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
