@@ -51,9 +51,10 @@ async fn home(ctx: Result<Context<User>, logto::AuthRejection>) -> Response {
     let ctx = match ctx {
         Ok(ctx) => ctx,
         // Claims the provider sent that `User` cannot read, a missing layer, ...: a
-        // page that says so, not a JSON body in the browser.
+        // page that says so, not a JSON body in the browser. Its words are the public
+        // ones; the details (URLs, error chains) are logged by `into_response`.
         Err(rejection) => {
-            let detail = rejection.to_string();
+            let detail = rejection.public_message().description().to_owned();
             let status = rejection.into_response().status();
             return error_page(status, "Cannot show your profile", &detail);
         }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     claims::{ClaimError, Claims},
-    error::{OAuthErrorCode, ProviderError},
+    error::{OAuthErrorCode, ProviderError, PublicMessage},
     logto::{Inner, Logto},
     oidc, persist,
     session::{CachedUserinfo, RequestSession, SessionData},
@@ -47,6 +47,22 @@ pub enum ContextError {
     /// A claim the claims type needs is missing or malformed.
     #[error(transparent)]
     Claim(#[from] ClaimError),
+}
+
+impl ContextError {
+    /// What a client is told; the details go to the log.
+    pub fn public_message(&self) -> PublicMessage {
+        match self {
+            Self::Provider(error) => error.public_message(),
+            Self::NoAccessToken => PublicMessage::fixed(
+                "invalid_claims",
+                "the session holds no access token for the userinfo endpoint: sign in again",
+            ),
+            Self::Store(error) => error.public_message(),
+            Self::Token(error) => error.public_message(),
+            Self::Claim(error) => error.public_message(),
+        }
+    }
 }
 
 /// A live session: its data and its ID token's claims.

@@ -1,6 +1,78 @@
 //! Errors of the runtime, each saying what happened and what to do.
+//!
+//! Every error has two faces. Its `Display` holds the details (the provider's URL, the
+//! transport error chain, the store's message) and goes to `tracing` only. What a
+//! client sees is its [`PublicMessage`]: a stable code and a description in the user's
+//! terms, which this crate builds from its own words alone.
 
-use std::fmt;
+use std::{borrow::Cow, fmt};
+
+/// What a client is told about an error: the `error` code of a JSON body (or the
+/// status of an HTML page) and the `error_description`, in the user's terms.
+///
+/// It can only be built inside this crate, from its own text: never from an error's
+/// `Display`, so no URL of the provider, transport error or store message reaches a
+/// response. The details go to `tracing` (`warn` for the provider, `error` for the
+/// store and for misconfiguration).
+///
+/// The codes are stable:
+///
+/// | `error` | Status | Meaning |
+/// |---|---|---|
+/// | `unauthorized` | 401 | Not signed in, or the session ended at the provider: sign in (again). |
+/// | `access_denied` | 403 | The provider refused an access token to this user (not a member of the organization, say). |
+/// | `insufficient_scope` | 403 | The provider, or a guard, found that the token lacks a scope. |
+/// | `invalid_token` | 401 | A guard refused the bearer token (RFC 6750). |
+/// | `invalid_request` | 400 | A malformed `Authorization` header (RFC 6750); on a sign-in page, a callback that cannot be accepted. |
+/// | `invalid_claims` | 502 | The provider's claims do not fit the app's claims type. |
+/// | `provider_error` | 502, 503, 504 | The provider failed: unreachable (503), too slow (504), an invalid answer or a refusal that is not the client's fault (502). |
+/// | `session_store_unavailable` | 503 | The session store is down or slow; the session is intact. |
+/// | `server_error` | 500 | The app is misconfigured; its log says how. |
+///
+/// HTML pages of the sign-in routes say the same descriptions; a refused callback is
+/// 400 (the user cancelled at the provider, `error=access_denied`, a forged or replayed
+/// callback, an expired sign-in code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicMessage {
+    code: &'static str,
+    description: Cow<'static, str>,
+}
+
+impl PublicMessage {
+    /// Static text of this crate.
+    pub(crate) const fn fixed(code: &'static str, description: &'static str) -> Self {
+        Self {
+            code,
+            description: Cow::Borrowed(description),
+        }
+    }
+
+    /// Text of this crate with names it knows (a claim of the claims type, a scope of
+    /// the config) or that the client sent itself (its own bearer token's faults).
+    /// Never an error's `Display` of the provider or the store.
+    pub(crate) fn composed(code: &'static str, description: String) -> Self {
+        Self {
+            code,
+            description: Cow::Owned(description),
+        }
+    }
+
+    /// The stable `error` code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// What happened, in the user's terms.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+}
+
+impl fmt::Display for PublicMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.description)
+    }
+}
 
 /// A setting that is missing or malformed at startup.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +124,26 @@ pub enum ProviderError {
     /// The provider refused a token request with an OAuth error.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
+}
+
+impl ProviderError {
+    /// What a client is told: `provider_error`, and whether the provider was out of
+    /// reach, too slow, or answered something unusable. A refusal with an OAuth code
+    /// says only that the provider refused; the code the provider sent goes to the log
+    /// (the few refusals that are the client's concern are answered by the responses
+    /// that know which request was refused).
+    pub fn public_message(&self) -> PublicMessage {
+        let description = match self {
+            Self::Unreachable { .. } => "the sign-in provider is unreachable: try again later",
+            Self::Timeout { .. } => "the sign-in provider did not answer in time: try again later",
+            Self::InvalidResponse { .. } => "the sign-in provider sent an invalid answer",
+            Self::InvalidIdToken(_) => {
+                "the ID token is invalid: the sign-in provider sent one that fails validation"
+            }
+            Self::OAuth(_) => "the sign-in provider refused the request",
+        };
+        PublicMessage::fixed("provider_error", description)
+    }
 }
 
 /// An OAuth 2.0 error response (RFC 6749 5.2), as Logto sends them.
@@ -180,6 +272,41 @@ pub enum CallbackError {
     /// The code exchange or the ID token failed.
     #[error(transparent)]
     Exchange(#[from] ProviderError),
+}
+
+impl CallbackError {
+    /// What the sign-in page says. The provider's `error_description` (text anyone can
+    /// put in a callback URL) is not repeated; its code is, when it is a standard one.
+    pub fn public_message(&self) -> PublicMessage {
+        let fixed = |description| PublicMessage::fixed("invalid_request", description);
+        match self {
+            Self::Provider(oauth) => match &oauth.code {
+                OAuthErrorCode::AccessDenied => PublicMessage::fixed(
+                    "access_denied",
+                    "the sign-in was cancelled or refused at the provider (`access_denied`)",
+                ),
+                OAuthErrorCode::Other(_) => fixed("the provider refused the sign-in"),
+                code => PublicMessage::composed(
+                    "invalid_request",
+                    format!("the provider refused the sign-in with `{}`", code.as_str()),
+                ),
+            },
+            Self::MissingState => fixed("the callback has no `state` parameter"),
+            Self::UnknownState => fixed(
+                "no sign-in in progress matches this callback's `state` (forged, replayed, or older than 10 minutes): start the sign-in again",
+            ),
+            Self::MissingCode => fixed("the callback has no `code` parameter"),
+            Self::IssuerMismatch => {
+                fixed("the callback's `iss` parameter does not name this provider (RFC 9207)")
+            }
+            Self::Exchange(ProviderError::OAuth(oauth))
+                if oauth.code == OAuthErrorCode::InvalidGrant =>
+            {
+                fixed("the sign-in code expired or was already used: sign in again")
+            }
+            Self::Exchange(error) => error.public_message(),
+        }
+    }
 }
 
 /// Everything that can go wrong in the runtime.

@@ -36,7 +36,9 @@ pub use claims::{
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, UserScope};
 pub use context::{Context, ContextError};
-pub use error::{CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, ProviderError};
+pub use error::{
+    CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, ProviderError, PublicMessage,
+};
 pub use logto::Logto;
 pub use oidc::SignInOptions;
 pub use settings::LogtoBuilder;

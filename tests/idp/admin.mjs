@@ -93,8 +93,8 @@ function setTamper(clientId, body) {
   for (const key of Object.keys(switches)) {
     if (!TAMPER_KEYS.includes(key)) throw bad(`unknown tamper switch ${key}; known: ${TAMPER_KEYS.join(', ')}`);
   }
-  if ('token_response_body' in switches && typeof switches.token_response_body !== 'string') {
-    throw bad('token_response_body must be a string');
+  for (const key of ['token_response_body', 'token_error_body']) {
+    if (key in switches && typeof switches[key] !== 'string') throw bad(`${key} must be a string`);
   }
   if ('id_token_claims' in switches && (typeof switches.id_token_claims !== 'object' || !switches.id_token_claims)) {
     throw bad('id_token_claims must be an object');

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { clientSettings } from './data.mjs';
 import { newSigningJwk, resign } from './keys.mjs';
 
-export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint', 'userinfo_invalid_token'];
+export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint', 'userinfo_invalid_token', 'token_error_body'];
 
 export function tamperOf(clientId) {
   return (clientId && clientSettings.get(clientId)?.tamper) || {};
@@ -19,6 +19,11 @@ export function tamperBeforeToken(clientId, res, stalled) {
     // accept and never answer; the socket is kept so shutdown can close it
     stalled.add(res);
     res.on('close', () => stalled.delete(res));
+    return true;
+  }
+  if (typeof t.token_error_body === 'string') {
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(t.token_error_body);
     return true;
   }
   if (typeof t.token_response_body === 'string') {

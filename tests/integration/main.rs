@@ -9,6 +9,7 @@ mod e2e;
 mod examples;
 mod guards;
 mod provider_failures;
+mod public_errors;
 mod quickstart;
 mod security;
 mod session_cookies;

@@ -32,7 +32,16 @@ async fn a_closed_port_is_503() {
     let base = app_for_endpoint(&endpoint).await;
     let response = Browser::new().get(&format!("{base}/sign-in")).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(response.text().await.unwrap().contains("unreachable"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("unreachable"), "{page}");
+    for detail in [
+        endpoint.as_str(),
+        "http://",
+        "os error",
+        "error sending request",
+    ] {
+        assert!(!page.contains(detail), "the page shows `{detail}`: {page}");
+    }
 }
 
 #[tokio::test]

@@ -110,7 +110,8 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
             "username": username,
             "password": "pw",
             "sub": format!("user_{username}"),
-            "claims": { "name": "N".repeat(6000), "email": "large@example.com", "email_verified": true },
+            // An ID token of about 3.6 KB: more than one cookie, within the 7 000-byte budget.
+            "claims": { "name": "N".repeat(2500), "email": "large@example.com", "email_verified": true },
             "roles": ["reader"],
         }))
         .await;
@@ -128,7 +129,7 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
     }
     let (status, profile) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(profile["claims"]["name"].as_str().map(str::len), Some(6000));
+    assert_eq!(profile["claims"]["name"].as_str().map(str::len), Some(2500));
 
     let response = browser.sign_out(&app).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -138,6 +139,32 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
         .filter(|n| n.starts_with("logto_"))
         .collect();
     assert!(left.is_empty(), "every chunk is cleared: {left:?}");
+}
+
+#[tokio::test]
+async fn a_session_beyond_the_cookie_budget_is_refused_at_sign_in_not_lost_later() {
+    let app = TestApp::start("too-large").await;
+    let username = format!("huge-{}", app.client_id);
+    provider()
+        .add_user(json!({
+            "username": username,
+            "password": "pw",
+            "sub": format!("user_{username}"),
+            "claims": { "name": "N".repeat(6000) },
+        }))
+        .await;
+    let browser = Browser::new();
+    let hop = browser.sign_in(&app, &username, "pw").await;
+    assert_eq!(hop.response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let page = hop.response.text().await.unwrap();
+    assert!(page.contains("too large"), "{page}");
+    let names = browser.cookie_names(&app.base);
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("logto_") && !n.contains("_signin")),
+        "no session cookie: {names:?}"
+    );
 }
 
 #[tokio::test]

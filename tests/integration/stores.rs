@@ -163,6 +163,172 @@ async fn postgres_store_contract() {
     contract(&postgres_store(&database_url()).await).await;
 }
 
+/// The ids left in a table of the PostgreSQL store, expired or not.
+async fn pg_ids(db: &mut sqlx::PgConnection, schema: &str, table: &str, key: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT {key} FROM \"{schema}\".{table} ORDER BY {key}"
+    ))
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+async fn pg_side_connection() -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(&database_url()).await.unwrap()
+}
+
+/// Polls until `table` holds exactly `expected`, for at most 5 s.
+async fn pg_wait_for(
+    db: &mut sqlx::PgConnection,
+    schema: &str,
+    (table, key): (&str, &str),
+    expected: &[&str],
+) {
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids = pg_ids(db, schema, table, key).await;
+        if ids == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{table} still holds {ids:?}, expected {expected:?}");
+}
+
+const SESSIONS: (&str, &str) = ("logto_sessions", "id");
+const LOCKS: (&str, &str) = ("logto_session_locks", "key");
+
+#[tokio::test]
+async fn postgres_sweeps_expired_sessions_and_locks_without_any_save() {
+    let schema = unique("pg_sweep");
+    let store = PostgresStore::connect_with_sweep_interval(
+        &database_url(),
+        &schema,
+        Duration::from_millis(100),
+    )
+    .await
+    .unwrap();
+    let ttl = Duration::from_secs(600);
+    store.save("live", b"x", ttl, Expect::Absent).await.unwrap();
+    store
+        .save("stale", b"x", Duration::from_millis(1), Expect::Absent)
+        .await
+        .unwrap();
+    assert!(store.try_lock("live", ttl).await.unwrap().is_some());
+    assert!(
+        store
+            .try_lock("stale", Duration::from_millis(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let mut db = pg_side_connection().await;
+
+    // No save, load or lock from here on: only the background task can delete.
+    pg_wait_for(&mut db, &schema, SESSIONS, &["live"]).await;
+    pg_wait_for(&mut db, &schema, LOCKS, &["live"]).await;
+
+    // Rows left behind by another process go too.
+    sqlx::query(&format!(
+        "INSERT INTO \"{schema}\".logto_session_locks VALUES ('crashed', 't', now() - interval '1 hour')"
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    pg_wait_for(&mut db, &schema, LOCKS, &["live"]).await;
+
+    // The task is the store's: dropped with it, it sweeps no more.
+    drop(store);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sqlx::query(&format!(
+        "INSERT INTO \"{schema}\".logto_sessions VALUES ('after', 'x', 1, now() - interval '1 hour')"
+    ))
+    .execute(&mut db)
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        pg_ids(&mut db, &schema, SESSIONS.0, SESSIONS.1).await,
+        ["after", "live"]
+    );
+}
+
+#[tokio::test]
+async fn postgres_saves_never_wait_for_the_sweep() {
+    use sqlx::Connection;
+    let schema = unique("pg_nowait");
+    // A sweep as often as possible: were it on the request path, every save would meet it.
+    let store = PostgresStore::connect_with_sweep_interval(
+        &database_url(),
+        &schema,
+        Duration::from_millis(10),
+    )
+    .await
+    .unwrap();
+    let mut db = pg_side_connection().await;
+    // Rows that expire in a moment (before, the sweep leaves them alone), then held by
+    // another transaction: a DELETE of them waits until it ends.
+    for statement in [
+        format!(
+            "INSERT INTO \"{schema}\".logto_sessions VALUES ('held', 'x', 1, now() + interval '500 milliseconds')"
+        ),
+        format!(
+            "INSERT INTO \"{schema}\".logto_session_locks VALUES ('held', 't', now() + interval '500 milliseconds')"
+        ),
+    ] {
+        sqlx::query(&statement).execute(&mut db).await.unwrap();
+    }
+    let mut holder = pg_side_connection().await;
+    let mut tx = holder.begin().await.unwrap();
+    for (table, key) in [SESSIONS, LOCKS] {
+        let held: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT {key} FROM \"{schema}\".{table} WHERE {key} = 'held' FOR UPDATE"
+        ))
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        assert_eq!(held, ["held"], "{table}.held");
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let expired: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM \"{schema}\".logto_sessions WHERE id = 'held' AND expires_at < now()"
+    ))
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        expired, 1,
+        "the held row has expired, and the sweep could not take it"
+    );
+
+    for i in 0..100 {
+        let id = format!("s{i}");
+        let saved = tokio::time::timeout(
+            Duration::from_secs(3),
+            store.save(&id, b"x", Duration::from_secs(600), Expect::Absent),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("save {i} waited for a DELETE of expired rows"));
+        assert_eq!(saved.unwrap(), Some(1));
+        let locked = tokio::time::timeout(
+            Duration::from_secs(3),
+            store.try_lock(&id, Duration::from_secs(600)),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("lock {i} waited for a DELETE of expired rows"));
+        assert!(locked.unwrap().is_some());
+    }
+
+    // The sweep skipped the held rows, and takes them once they are free.
+    tx.rollback().await.unwrap();
+    let mut live: Vec<String> = (0..100).map(|i| format!("s{i}")).collect();
+    live.sort();
+    let live: Vec<&str> = live.iter().map(String::as_str).collect();
+    pg_wait_for(&mut db, &schema, SESSIONS, &live).await;
+    pg_wait_for(&mut db, &schema, LOCKS, &live).await;
+}
+
 #[tokio::test]
 async fn the_memory_store_is_bounded() {
     let store = MemoryStore::new(2);
@@ -423,6 +589,120 @@ async fn postgres_down_then_back() {
     through.set_port(Some(proxy.port)).unwrap();
     let store = postgres_store(through.as_str()).await;
     down_then_back("pg-down", Arc::new(store), &proxy).await;
+}
+
+/// A TCP proxy the test can close for good: its port then refuses connections and
+/// every forwarded connection is dropped, as a stopped server's would be.
+struct ClosableProxy {
+    port: u16,
+    tasks: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl ClosableProxy {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tasks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let forwarders = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let target = target.clone();
+                let forward = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                forwarders.lock().unwrap().push(forward.abort_handle());
+            }
+        });
+        tasks.lock().unwrap().push(accept.abort_handle());
+        Self { port, tasks }
+    }
+
+    async fn close(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_store_is_503_without_its_messages() {
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let proxy = ClosableProxy::start(target).await;
+    let store: Arc<dyn SessionStore> =
+        Arc::new(redis_store(&format!("redis://127.0.0.1:{}", proxy.port)).await);
+    let app = TestApp::start_with("store-gone", json!({}), {
+        let store = store.clone();
+        move |b| {
+            b.session_store(store)
+                .store_timeout(Duration::from_millis(1500))
+        }
+    })
+    .await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let cookie = cookie_header(&browser, &app);
+    assert_eq!(profile_status(&app.base, &cookie).await, StatusCode::OK);
+
+    proxy.close().await;
+    // The raw error the store's client reports, for the comparison below.
+    let raw = store.load("any").await.expect_err("the store is gone");
+    let raw = raw.to_string();
+    for path in [
+        "/api/profile",
+        "/api/token?resource=https://shopping.example.com/api",
+    ] {
+        let response = reqwest::Client::new()
+            .get(app.url(path))
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        let body = response.text().await.unwrap();
+        let value: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["error"], "session_store_unavailable", "{body}");
+        assert!(
+            [
+                "the session store is unavailable: try again later",
+                "the session store did not answer in time: try again later",
+            ]
+            .contains(&value["error_description"].as_str().unwrap_or_default()),
+            "{body}"
+        );
+        let port = format!(":{}", proxy.port);
+        for secret in [
+            port.as_str(),
+            "127.0.0.1",
+            "os error",
+            "redis",
+            raw.as_str(),
+        ] {
+            assert!(
+                !body.contains(secret),
+                "{path}: the body shows `{secret}`: {body}"
+            );
+        }
+    }
+    // Sign-out needs the store too: its page does not show the store's words either.
+    let response = reqwest::Client::new()
+        .post(app.url("/sign-out"))
+        .header(header::ORIGIN, &app.base)
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = response.text().await.unwrap();
+    assert!(
+        !body.contains(raw.as_str()) && !body.contains("os error"),
+        "{body}"
+    );
 }
 
 /// An instance of an example app, a separate OS process.

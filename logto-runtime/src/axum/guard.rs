@@ -27,20 +27,23 @@ use tower_service::Service;
 use super::{
     AuthRejection,
     layer::RequestLogto,
-    rejection::{json_error, provider_status},
+    rejection::{json_error, misconfigured, provider_status},
 };
 use crate::{
     BearerVerifier, Logto,
     bearer::{BearerError, Credentials, Requirements, verify::Verified},
     context::{self, ContextError, SessionHandle},
-    error::ConfigError,
+    error::{ConfigError, PublicMessage},
     guard::{GuardSpec, api_resources, session_cache},
     logto::Inner,
     tokens::{AccessToken, TokenError, TokenRequest},
 };
 
 /// Why a guard refused a request. Each answers per RFC 6750, with a JSON body
-/// `{"error", "error_description"}` (and `"scope"` for `insufficient_scope`).
+/// `{"error", "error_description"}` (and `"scope"` for `insufficient_scope`) of
+/// [`PublicMessage`]'s codes. A bearer token's description says what is wrong with
+/// the token the client sent; failures of the provider or the app say only what
+/// happened, their details go to the log.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GuardRejection {
@@ -108,14 +111,25 @@ impl IntoResponse for GuardRejection {
     fn into_response(self) -> Response {
         match self {
             Self::MissingCredentials | Self::MissingBearerToken => {
-                let mut response =
-                    json_error(StatusCode::UNAUTHORIZED, "unauthorized", &self.to_string());
+                let message = PublicMessage::fixed(
+                    "unauthorized",
+                    match self {
+                        Self::MissingCredentials => {
+                            "no credentials: sign in, or send an access token in `Authorization: Bearer <token>`"
+                        }
+                        _ => "no access token: send one in `Authorization: Bearer <token>`",
+                    },
+                );
+                let mut response = json_error(StatusCode::UNAUTHORIZED, &message);
                 challenge(&mut response, "Bearer".into());
                 response
             }
             Self::RedirectToSignIn { location } => Redirect::to(&location).into_response(),
             Self::InvalidRequest(why) => {
-                let mut response = json_error(StatusCode::BAD_REQUEST, "invalid_request", why);
+                let mut response = json_error(
+                    StatusCode::BAD_REQUEST,
+                    &PublicMessage::fixed("invalid_request", why),
+                );
                 challenge(
                     &mut response,
                     format!(
@@ -126,9 +140,13 @@ impl IntoResponse for GuardRejection {
                 response
             }
             Self::Bearer(BearerError::Invalid(invalid)) => {
+                // About the client's own token, checked against this API's public
+                // requirements (RFC 6750 3: a description for the client's developer).
                 let description = invalid.to_string();
-                let mut response =
-                    json_error(StatusCode::UNAUTHORIZED, "invalid_token", &description);
+                let mut response = json_error(
+                    StatusCode::UNAUTHORIZED,
+                    &PublicMessage::composed("invalid_token", description.clone()),
+                );
                 challenge(
                     &mut response,
                     format!(
@@ -143,9 +161,11 @@ impl IntoResponse for GuardRejection {
                     unreachable!("matched above")
                 };
                 let scope = required.join(" ");
+                // The scopes are the guard's own, from the app's code.
+                let message = PublicMessage::composed("insufficient_scope", error.to_string());
                 let body = json!({
-                    "error": "insufficient_scope",
-                    "error_description": error.to_string(),
+                    "error": message.code(),
+                    "error_description": message.description(),
                     "scope": scope,
                 });
                 let mut response = (StatusCode::FORBIDDEN, Json(body)).into_response();
@@ -160,20 +180,12 @@ impl IntoResponse for GuardRejection {
             }
             Self::Bearer(BearerError::Provider(error)) => {
                 tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
-                json_error(
-                    provider_status(&error),
-                    "provider_error",
-                    &error.to_string(),
-                )
+                json_error(provider_status(&error), &error.public_message())
             }
             Self::Session(rejection) => rejection.into_response(),
             Self::Misconfigured(_) => {
                 tracing::error!("{self}");
-                json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "server_error",
-                    &self.to_string(),
-                )
+                json_error(StatusCode::INTERNAL_SERVER_ERROR, &misconfigured())
             }
         }
     }

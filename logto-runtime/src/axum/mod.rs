@@ -5,6 +5,8 @@ mod extract;
 mod guard;
 mod layer;
 mod page;
+#[cfg(test)]
+mod public_errors_tests;
 mod rejection;
 mod routes;
 

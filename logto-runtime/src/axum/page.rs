@@ -3,6 +3,8 @@
 use axum::response::{Html, IntoResponse, Response};
 use http::StatusCode;
 
+use crate::error::PublicMessage;
+
 /// Escapes text for HTML.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -39,11 +41,12 @@ fn reason_html(text: &str) -> String {
         .collect()
 }
 
-/// A readable error page: what happened and a way back.
+/// A readable error page: what happened, in the words of a [`PublicMessage`] (never an
+/// error's details), and a way back.
 pub(crate) fn error_page(
     status: StatusCode,
     title: &str,
-    reason: &str,
+    reason: &PublicMessage,
     sign_in_path: &str,
 ) -> Response {
     let body = format!(
@@ -53,7 +56,7 @@ pub(crate) fn error_page(
          <body><h1>{title}</h1><p id=\"reason\">{reason}</p>\
          <p><a href=\"/\">Home</a> · <a href=\"{sign_in}\">Sign in again</a></p></body></html>",
         title = escape(title),
-        reason = reason_html(reason),
+        reason = reason_html(reason.description()),
         sign_in = escape(sign_in_path),
     );
     (status, Html(body)).into_response()

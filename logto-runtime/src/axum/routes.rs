@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::{
     layer::RequestLogto,
     page::error_page,
-    rejection::{AuthRejection, provider_status},
+    rejection::{AuthRejection, code_exchange_status, provider_status},
 };
 use crate::{
     Logto,
-    error::{CallbackError, ProviderError},
+    error::{CallbackError, ProviderError, PublicMessage},
     oidc::{self, CallbackParams, SignInOptions},
     persist,
 };
@@ -74,7 +74,7 @@ fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
     error_page(
         provider_status(error),
         "Sign-in failed",
-        &error.to_string(),
+        &error.public_message(),
         logto.sign_in_path(),
     )
 }
@@ -116,6 +116,25 @@ async fn callback(request: Request) -> Response {
             let mut cookies = handle.lock();
             cookies.set_session(Some(session));
             cookies.renew_id();
+            if !cookies.fits_in_cookies(&inner.settings) {
+                // Reading refuses what exceeds the cookie budget: rather than a session
+                // that vanishes on the next request, say so now.
+                cookies.set_session(None);
+                drop(cookies);
+                tracing::error!(
+                    target: "logto::session",
+                    "this user's session (its ID token) does not fit in cookies: keep sessions in a store (LogtoBuilder::session_store)"
+                );
+                return error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sign-in failed",
+                    &PublicMessage::fixed(
+                        "server_error",
+                        "this account's session is too large for this app's cookies",
+                    ),
+                    logto.sign_in_path(),
+                );
+            }
             drop(cookies);
             // The target was checked when the sign-in started; check what actually
             // reaches `Location` once more, whatever the transaction held.
@@ -128,20 +147,21 @@ async fn callback(request: Request) -> Response {
             Redirect::to(&redirect).into_response()
         }
         Err(error) => {
-            tracing::warn!(%error, "sign-in callback refused");
+            // The provider failing is worth a warning; a bad callback is the client's.
             let status = match &error {
-                CallbackError::Exchange(provider) => provider_status(provider),
-                _ => StatusCode::BAD_REQUEST,
-            };
-            let status = if status == StatusCode::UNAUTHORIZED {
-                StatusCode::BAD_REQUEST
-            } else {
-                status
+                CallbackError::Exchange(provider) => {
+                    tracing::warn!(%error, "sign-in callback refused");
+                    code_exchange_status(provider)
+                }
+                _ => {
+                    tracing::info!(%error, "sign-in callback refused");
+                    StatusCode::BAD_REQUEST
+                }
             };
             error_page(
                 status,
                 "Sign-in failed",
-                &error.to_string(),
+                &error.public_message(),
                 logto.sign_in_path(),
             )
         }
@@ -173,7 +193,10 @@ async fn sign_out(request: Request) -> Response {
         return error_page(
             StatusCode::FORBIDDEN,
             "Sign-out refused",
-            "the sign-out request came from another site",
+            &PublicMessage::fixed(
+                "access_denied",
+                "the sign-out request came from another site",
+            ),
             logto.sign_in_path(),
         );
     }

@@ -41,3 +41,22 @@ pub enum ClaimError {
         claim: &'static str,
     },
 }
+
+impl ClaimError {
+    /// What a client is told (502 `invalid_claims`): which claim, never the value the
+    /// provider sent or the decoder's words about it.
+    pub fn public_message(&self) -> crate::error::PublicMessage {
+        let description = match self {
+            Self::Missing { claim } => {
+                format!("the claim `{claim}` is missing from the ID token and userinfo")
+            }
+            Self::Malformed { claim, .. } => {
+                format!("the claim `{claim}` from the sign-in provider is malformed")
+            }
+            Self::UserinfoRequired { claim } => {
+                format!("the claim `{claim}` comes only from the userinfo endpoint")
+            }
+        };
+        crate::error::PublicMessage::composed("invalid_claims", description)
+    }
+}

@@ -212,6 +212,27 @@ impl RequestSession {
         };
     }
 
+    /// Whether the session, sealed into cookies, fits the cookie budget (always true in
+    /// store mode, where the cookie holds only an id). A session that does not fit
+    /// cannot be read back: the app needs a session store for it.
+    pub fn fits_in_cookies(&self, settings: &Settings) -> bool {
+        let Slot::Read {
+            value: Some(data), ..
+        } = &self.session
+        else {
+            return true;
+        };
+        if self.store_mode {
+            return true;
+        }
+        let Ok(plain) = serde_json::to_vec(data) else {
+            return false;
+        };
+        let sealed = settings.keys.seal(&settings.cookie_name, &plain);
+        chunks::pair_bytes(&chunks::split(&settings.cookie_name, &sealed))
+            <= chunks::MAX_COOKIE_BYTES
+    }
+
     /// Lets `update` bring a session about to be written up to date (with refreshes
     /// other requests made meanwhile), so a response never writes older tokens.
     pub fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {

@@ -62,6 +62,20 @@ pub enum StoreError {
     Timeout(Duration),
 }
 
+impl StoreError {
+    /// What a client is told (503 `session_store_unavailable`): never the store's own
+    /// message, which may name hosts, users or tables.
+    pub fn public_message(&self) -> crate::error::PublicMessage {
+        crate::error::PublicMessage::fixed(
+            "session_store_unavailable",
+            match self {
+                Self::Unavailable(_) => "the session store is unavailable: try again later",
+                Self::Timeout(_) => "the session store did not answer in time: try again later",
+            },
+        )
+    }
+}
+
 /// A place to keep sessions. Implement it for any database; the runtime seals what it
 /// stores, so an implementation sees opaque bytes.
 ///

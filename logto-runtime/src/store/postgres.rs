@@ -1,20 +1,27 @@
 //! Sessions in PostgreSQL through `sqlx`. The tables are created on connect (the
-//! migration is idempotent), with an index for the clean-up of expired rows.
+//! migration is idempotent), with indexes for the clean-up of expired rows.
+//!
+//! Expired rows are swept by a background task the store owns, never on a user's
+//! request: a slow or failing `DELETE` inside `save` would turn a committed session
+//! into a 503 at sign-in and leave its row behind.
 
-use std::{
-    sync::{
-        Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use sqlx::{PgPool, Row, postgres::PgPoolOptions};
+use tokio::{task::JoinHandle, time::MissedTickBehavior};
 
 use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture};
 
-/// How often expired rows are swept.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// The first sweep comes this soon after connecting (or after one interval, when that
+/// is shorter): rows left by a previous run go early, but not in the middle of startup.
+const FIRST_SWEEP_AFTER: Duration = Duration::from_secs(5);
+/// The shortest interval: a zero period would spin (and `tokio::time::interval` panics
+/// on it).
+const MIN_SWEEP_INTERVAL: Duration = Duration::from_millis(10);
+/// Rows deleted per statement: short statements hold few row locks for little time.
+const SWEEP_BATCH: u64 = 1000;
+/// At most this many batches per table and sweep; the rest waits for the next sweep.
+const SWEEP_MAX_BATCHES: usize = 100;
 
 /// Sessions in PostgreSQL, in the tables `logto_sessions` and `logto_session_locks` of
 /// a schema.
@@ -24,12 +31,26 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// let store = logto_runtime::PostgresStore::connect("postgres://localhost/app", "public").await?;
 /// # let _ = store; Ok(()) }
 /// ```
+///
+/// Connecting starts a background task (on the current tokio runtime) that deletes
+/// expired sessions and stale refresh locks every
+/// [`DEFAULT_SWEEP_INTERVAL`](Self::DEFAULT_SWEEP_INTERVAL); it stops when the store
+/// is dropped. Requests never wait for it.
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
     schema: String,
-    last_sweep: Mutex<Instant>,
-    saves: AtomicU64,
+    _sweeper: Sweeper,
+}
+
+/// The sweeping task, aborted when the store (its only owner) is dropped.
+#[derive(Debug)]
+struct Sweeper(JoinHandle<()>);
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn unavailable(error: sqlx::Error) -> StoreError {
@@ -51,8 +72,24 @@ fn quoted(schema: &str) -> Result<String, StoreError> {
 }
 
 impl PostgresStore {
-    /// Connects to `url` and creates the schema's tables if they are missing.
+    /// How often expired rows are swept, unless
+    /// [`connect_with_sweep_interval`](Self::connect_with_sweep_interval) says otherwise.
+    pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
+
+    /// Connects to `url`, creates the schema's tables if they are missing, and starts
+    /// sweeping expired rows every [`DEFAULT_SWEEP_INTERVAL`](Self::DEFAULT_SWEEP_INTERVAL).
     pub async fn connect(url: &str, schema: &str) -> Result<Self, StoreError> {
+        Self::connect_with_sweep_interval(url, schema, Self::DEFAULT_SWEEP_INTERVAL).await
+    }
+
+    /// As [`connect`](Self::connect), sweeping expired sessions and stale locks every
+    /// `interval` (at least 10 ms) instead of every minute. Expired rows are never
+    /// served either way; the sweep only keeps the tables small.
+    pub async fn connect_with_sweep_interval(
+        url: &str,
+        schema: &str,
+        interval: Duration,
+    ) -> Result<Self, StoreError> {
         let schema = quoted(schema)?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
@@ -60,63 +97,98 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(unavailable)?;
-        let store = Self {
+        migrate(&pool, &schema).await?;
+        let sweeper = Sweeper(tokio::spawn(sweep_forever(
+            pool.clone(),
+            schema.clone(),
+            interval,
+        )));
+        Ok(Self {
             pool,
             schema,
-            last_sweep: Mutex::new(Instant::now()),
-            saves: AtomicU64::new(0),
-        };
-        store.migrate().await?;
-        Ok(store)
+            _sweeper: sweeper,
+        })
     }
+}
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let s = &self.schema;
-        for statement in [
-            format!("CREATE SCHEMA IF NOT EXISTS {s}"),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.logto_sessions (
+async fn migrate(pool: &PgPool, s: &str) -> Result<(), StoreError> {
+    for statement in [
+        format!("CREATE SCHEMA IF NOT EXISTS {s}"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.logto_sessions (
                     id text PRIMARY KEY,
                     data bytea NOT NULL,
                     version bigint NOT NULL,
                     expires_at timestamptz NOT NULL)"
-            ),
-            format!(
-                "CREATE INDEX IF NOT EXISTS logto_sessions_expires_at ON {s}.logto_sessions (expires_at)"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {s}.logto_session_locks (
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS logto_sessions_expires_at ON {s}.logto_sessions (expires_at)"
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.logto_session_locks (
                     key text PRIMARY KEY,
                     token text NOT NULL,
                     expires_at timestamptz NOT NULL)"
-            ),
-        ] {
-            sqlx::query(&statement)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
-        }
-        Ok(())
+        ),
+        format!(
+            "CREATE INDEX IF NOT EXISTS logto_session_locks_expires_at ON {s}.logto_session_locks (expires_at)"
+        ),
+    ] {
+        sqlx::query(&statement)
+            .execute(pool)
+            .await
+            .map_err(unavailable)?;
     }
+    Ok(())
+}
 
-    /// Deletes expired rows, at most once a minute.
-    async fn sweep(&self) -> Result<(), StoreError> {
-        {
-            let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
-            if last.elapsed() < SWEEP_EVERY {
-                return Ok(());
-            }
-            *last = Instant::now();
+/// Sweeps every `interval` until the store drops (and aborts this task). A failed
+/// sweep is logged and retried at the next tick; nobody waits for it.
+async fn sweep_forever(pool: PgPool, schema: String, interval: Duration) {
+    let interval = interval.max(MIN_SWEEP_INTERVAL);
+    let first = tokio::time::Instant::now() + interval.min(FIRST_SWEEP_AFTER);
+    let mut ticks = tokio::time::interval_at(first, interval);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match sweep(&pool, &schema).await {
+            Ok(deleted) => tracing::debug!(deleted, "swept expired sessions and refresh locks"),
+            Err(error) => tracing::error!(
+                %error,
+                "sweeping expired sessions failed; the next sweep tries again"
+            ),
         }
-        let s = &self.schema;
-        sqlx::query(&format!(
-            "DELETE FROM {s}.logto_sessions WHERE expires_at < now()"
-        ))
-        .execute(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        Ok(())
     }
+}
+
+/// Deletes expired sessions and stale locks, in batches. `SKIP LOCKED` leaves rows a
+/// request holds (a save reviving an expired id, say) to the next sweep instead of
+/// waiting for them, and the statement timeout bounds any other wait.
+async fn sweep(pool: &PgPool, schema: &str) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    for (table, key) in [("logto_sessions", "id"), ("logto_session_locks", "key")] {
+        let statement = format!(
+            "DELETE FROM {schema}.{table} WHERE {key} IN (
+                SELECT {key} FROM {schema}.{table} WHERE expires_at < now()
+                LIMIT {SWEEP_BATCH} FOR UPDATE SKIP LOCKED)"
+        );
+        for _ in 0..SWEEP_MAX_BATCHES {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET LOCAL statement_timeout = '10s'")
+                .execute(&mut *tx)
+                .await?;
+            let done = sqlx::query(&statement)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            deleted += done;
+            if done < SWEEP_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 fn millis(ttl: Duration) -> i64 {
@@ -174,13 +246,6 @@ impl SessionStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-            if self
-                .saves
-                .fetch_add(1, Ordering::Relaxed)
-                .is_multiple_of(64)
-            {
-                self.sweep().await?;
-            }
             Ok(row.map(|row| row.get::<i64, _>("version").max(0) as u64))
         })
     }

@@ -11,7 +11,7 @@ pub(crate) use grant::{id_token_lifetime, stored_token};
 
 use crate::{
     config::{ORGANIZATIONS_RESOURCE, UserScope},
-    error::{OAuthErrorCode, ProviderError},
+    error::{OAuthErrorCode, ProviderError, PublicMessage},
 };
 
 /// Which access token to get: for a resource, an organization, or both.
@@ -199,6 +199,31 @@ pub enum TokenError {
 }
 
 impl TokenError {
+    /// What a client is told. The details (the resource the config lacks, the
+    /// provider's answer, the store's message) go to the log.
+    pub fn public_message(&self) -> PublicMessage {
+        match self {
+            Self::SignedOut => PublicMessage::fixed("unauthorized", "sign in first"),
+            Self::NoRefreshToken => PublicMessage::fixed(
+                "unauthorized",
+                "the session has no refresh token: sign in again",
+            ),
+            Self::SessionEnded => PublicMessage::fixed(
+                "unauthorized",
+                "the session has ended at the provider: sign in again",
+            ),
+            Self::UnknownResource(_) | Self::OrganizationsNotRequested => PublicMessage::fixed(
+                "server_error",
+                "the app asked for an access token its configuration cannot get",
+            ),
+            Self::Provider(error) => match provider_refusal(error) {
+                Some(refusal) => refusal.1,
+                None => error.public_message(),
+            },
+            Self::Store(error) => error.public_message(),
+        }
+    }
+
     pub(crate) fn from_provider(error: ProviderError) -> Self {
         match &error {
             ProviderError::OAuth(oauth) if oauth.code == OAuthErrorCode::InvalidGrant => {
@@ -207,6 +232,28 @@ impl TokenError {
             _ => Self::Provider(error),
         }
     }
+}
+
+/// The provider's refusals of an access token that are answered with a 4xx on purpose:
+/// the user may not have this token (403). `invalid_grant` never gets here: it ends the
+/// session ([`TokenError::SessionEnded`], 401). Any other code is not the client's
+/// fault (a misconfigured client, an unknown resource, a provider's bug): 502.
+pub(crate) fn provider_refusal(error: &ProviderError) -> Option<(http::StatusCode, PublicMessage)> {
+    let ProviderError::OAuth(oauth) = error else {
+        return None;
+    };
+    let message = match oauth.code {
+        OAuthErrorCode::AccessDenied => PublicMessage::fixed(
+            "access_denied",
+            "the provider refused this access token to the user (not a member of the organization, or no role that grants it)",
+        ),
+        OAuthErrorCode::InsufficientScope => PublicMessage::fixed(
+            "insufficient_scope",
+            "the provider refused this access token: the user lacks a scope it needs",
+        ),
+        _ => return None,
+    };
+    Some((http::StatusCode::FORBIDDEN, message))
 }
 
 /// Refuses what the provider would refuse only after consuming the refresh token.
