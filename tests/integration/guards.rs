@@ -52,6 +52,12 @@ async fn api_read(token: AccessToken) -> Json<Value> {
     Json(json!({ "scopes": token.scopes(), "resource": token.resource() }))
 }
 
+/// Opted into organization-scoped tokens: the handler sees whose they are.
+#[logto::protected(config = TestAuth, scope = "read", bearer_only, allow_organization_scoped_tokens)]
+async fn any_org_read(token: AccessToken) -> Json<Value> {
+    Json(json!({ "scopes": token.scopes(), "organization": token.organization_id() }))
+}
+
 #[logto::protected(config = TestAuth, organization = "org_id", scope = "read:members")]
 async fn members(Path(org_id): Path<String>, token: AccessToken) -> Json<Value> {
     Json(json!({ "organization": org_id, "token_organization": token.organization_id() }))
@@ -60,13 +66,32 @@ async fn members(Path(org_id): Path<String>, token: AccessToken) -> Json<Value> 
 fn routes(logto: &Logto) -> Router {
     let layered = Router::new()
         .route("/layered/read", get(|| async { "layered" }))
-        .route_layer(logto.guard(Guard::new().scope("read")).unwrap());
+        .route_layer(logto.guard(Guard::new().scope("read")).unwrap())
+        .merge(
+            Router::new()
+                .route(
+                    "/layered/any-org",
+                    get(|token: AccessToken| async move {
+                        token.organization_id().unwrap_or("global").to_owned()
+                    }),
+                )
+                .route_layer(
+                    logto
+                        .guard(
+                            Guard::new()
+                                .scope("read")
+                                .allow_organization_scoped_tokens(),
+                        )
+                        .unwrap(),
+                ),
+        );
     Router::new()
         .route("/guarded/signed-in", get(signed_in))
         .route("/guarded/read", get(read))
         .route("/guarded/write", get(write))
         .route("/guarded/page", get(page))
         .route("/guarded/api-read", get(api_read))
+        .route("/guarded/any-org-read", get(any_org_read))
         .route("/orgs/{org_id}/members", get(members))
         .merge(layered)
         .layer(logto.layer())
@@ -566,6 +591,89 @@ async fn organization_guards_read_the_id_from_the_path() {
         &bearer(&app.url("/orgs/org_acme/members"), &resource_token).await,
         "issued for another audience (expected `urn:logto:organization:org_acme`)",
     );
+}
+
+/// Logto issues tokens for one resource both globally and per organization; the
+/// latter's scopes are the user's roles in that organization. A guard that names no
+/// organization takes global tokens only, on every API: the macro, `Guard`, the API
+/// server's `BearerVerifier::layer` and `BearerVerifier::verify`.
+#[tokio::test]
+async fn organization_scoped_tokens_pass_only_guards_that_opt_in() {
+    const REFUSED: &str =
+        "the token is scoped to an organization; this endpoint accepts only global tokens";
+    let app = start(provider(), "org-scoped").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let scoped = fresh_token(
+        &browser,
+        &app,
+        &format!("resource={RESOURCE}&organization_id=org_acme"),
+    )
+    .await;
+    let claims = jwt_claims(&scoped);
+    assert_eq!(claims["aud"], RESOURCE);
+    assert_eq!(claims["organization_id"], "org_acme");
+    assert_eq!(claims["scope"], "read", "the scope the guards ask for");
+
+    for path in [
+        "/guarded/read",
+        "/guarded/api-read",
+        "/guarded/signed-in",
+        "/layered/read",
+    ] {
+        let refused = bearer(&app.url(path), &scoped).await;
+        assert_invalid_token(&refused, REFUSED);
+        assert_eq!(refused.body["error_description"], REFUSED, "{path}");
+    }
+
+    // The opt-ins take it, and say whose it is; a global token still passes them.
+    let ok = bearer(&app.url("/guarded/any-org-read"), &scoped).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        ok.body,
+        json!({ "scopes": ["read"], "organization": "org_acme" })
+    );
+    let response = reqwest::Client::new()
+        .get(app.url("/layered/any-org"))
+        .bearer_auth(&scoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "org_acme");
+    let global = fresh_token(&browser, &app, &resource_query()).await;
+    assert_eq!(jwt_claims(&global).get("organization_id"), None);
+    let ok = bearer(&app.url("/guarded/any-org-read"), &global).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["organization"], Value::Null);
+    assert_eq!(
+        bearer(&app.url("/guarded/read"), &global).await.status,
+        StatusCode::OK,
+        "positive control"
+    );
+
+    // An API server (`BearerVerifier::layer`) and a direct `verify`.
+    let verifier = BearerVerifier::builder::<api::Api>()
+        .endpoint(&provider().endpoint)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let products = format!("http://{}/api/products", listener.local_addr().unwrap());
+    serve(listener, api::router(&verifier));
+    assert_invalid_token(&bearer(&products, &scoped).await, REFUSED);
+    assert_eq!(bearer(&products, &global).await.status, StatusCode::OK);
+    let requirements = logto::bearer::Requirements::resource(RESOURCE).scopes(&["read"]);
+    assert!(matches!(
+        verifier.verify(&scoped, &requirements).await,
+        Err(logto::BearerError::Invalid(
+            logto::bearer::InvalidToken::OrganizationScoped
+        ))
+    ));
+    let access = verifier
+        .verify(&scoped, &requirements.organization_id("org_acme"))
+        .await
+        .unwrap();
+    assert_eq!(access.organization_id(), Some("org_acme"));
 }
 
 /// The guide's two-app setup: the quickstart's `/api/access-token` against the API

@@ -57,9 +57,16 @@ pub enum InvalidToken {
     /// `aud` does not name this API.
     #[error("issued for another audience (expected `{0}`)")]
     WrongAudience(String),
-    /// An organization-scoped token for another organization.
+    /// An organization-scoped token for another organization, or a global token where
+    /// one organization's is required.
     #[error("issued for another organization (expected `{0}`)")]
     WrongOrganization(String),
+    /// A token scoped to an organization (an `organization_id` claim) at an endpoint
+    /// that accepts only global tokens: its scopes are the user's roles in that
+    /// organization, not in the app. Endpoints opt in with
+    /// `allow_organization_scoped_tokens` (or name the organization).
+    #[error("the token is scoped to an organization; this endpoint accepts only global tokens")]
+    OrganizationScoped,
     /// `exp` has passed (beyond the leeway).
     #[error("expired")]
     Expired,

@@ -3,7 +3,10 @@
 //! [`BearerVerifier`] knows the provider's issuer and keys and judges a token for one
 //! endpoint's [`Requirements`]: signature by `kid` with an allow-list of asymmetric
 //! algorithms (ES384, ES256, RS256, PS256), `typ: at+jwt`, `iss`, `exp`/`nbf` with a
-//! leeway, `aud`, each required scope as a whole word, and the organization. A token
+//! leeway, `aud`, each required scope as a whole word, and the organization: a
+//! requirement that names no organization accepts only global tokens, never one scoped
+//! to an organization (`organization_id` claim) unless it opts in with
+//! [`Requirements::allow_organization_scoped_tokens`]. A token
 //! that names an unknown key makes it fetch the JWKS again (rate limited, one fetch at
 //! a time), so key rotation needs no restart. Verified tokens are cached until they
 //! expire, by a keyed 128-bit hash of the token (the cache never holds a token).
@@ -165,6 +168,10 @@ impl BearerVerifier {
     ///
     /// The signature and the endpoint-independent claims are checked once per token
     /// (then cached until it expires); audience, organization and scopes on every call.
+    /// A token scoped to an organization is refused with
+    /// [`InvalidToken::OrganizationScoped`] unless `requirements` names that
+    /// organization or allows any
+    /// ([`Requirements::allow_organization_scoped_tokens`]).
     pub async fn verify(
         &self,
         token: &str,

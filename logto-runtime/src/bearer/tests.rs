@@ -428,3 +428,184 @@ fn the_builder_needs_only_the_endpoint() {
     assert_eq!(verifier.issuer(), "https://tenant.logto.app/oidc");
     assert_eq!(verifier.resources(), [API]);
 }
+
+#[tokio::test]
+async fn organization_scoped_tokens_pass_only_where_named_or_allowed() {
+    let (signer, issuer, verifier, _) = setup().await;
+    let global = signer.sign(&claims(&issuer));
+    let mut scoped = claims(&issuer);
+    scoped["organization_id"] = json!("org_acme");
+    scoped["scope"] = json!("read write");
+    let scoped = signer.sign(&scoped);
+
+    // A requirement that names no organization: global tokens only, whatever the
+    // scoped token's scopes.
+    assert_eq!(
+        invalid(verifier.verify(&scoped, &read()).await),
+        InvalidToken::OrganizationScoped
+    );
+    let resources = vec![API.to_owned()];
+    assert_eq!(
+        invalid(
+            verifier
+                .verify(&scoped, &Requirements::any_of(&resources))
+                .await
+        ),
+        InvalidToken::OrganizationScoped
+    );
+    assert_eq!(
+        InvalidToken::OrganizationScoped.to_string(),
+        "the token is scoped to an organization; this endpoint accepts only global tokens"
+    );
+    assert_eq!(
+        verifier
+            .verify(&global, &read())
+            .await
+            .unwrap()
+            .organization_id(),
+        None
+    );
+
+    // The opt-in: both kinds pass, and the handler sees which organization.
+    let any = read().allow_organization_scoped_tokens();
+    let access = verifier.verify(&scoped, &any).await.unwrap();
+    assert_eq!(access.organization_id(), Some("org_acme"));
+    assert_eq!(access.scopes(), ["read", "write"]);
+    assert_eq!(
+        verifier
+            .verify(&global, &any)
+            .await
+            .unwrap()
+            .organization_id(),
+        None
+    );
+
+    // A named organization: that one only; the opt-in does not widen it, in either
+    // order.
+    let acme = read().organization_id("org_acme");
+    assert_eq!(
+        verifier
+            .verify(&scoped, &acme)
+            .await
+            .unwrap()
+            .organization_id(),
+        Some("org_acme")
+    );
+    for globex in [
+        read().organization_id("org_globex"),
+        read()
+            .organization_id("org_globex")
+            .allow_organization_scoped_tokens(),
+        read()
+            .allow_organization_scoped_tokens()
+            .organization_id("org_globex"),
+    ] {
+        assert_eq!(
+            invalid(verifier.verify(&scoped, &globex).await),
+            InvalidToken::WrongOrganization("org_globex".into())
+        );
+    }
+    assert_eq!(
+        invalid(verifier.verify(&global, &acme).await),
+        InvalidToken::WrongOrganization("org_acme".into()),
+        "a global token is no organization's"
+    );
+
+    // An organization token whose claim names another organization than its `aud`.
+    let mut mixed = claims(&issuer);
+    mixed["aud"] = json!("urn:logto:organization:org_acme");
+    mixed["organization_id"] = json!("org_globex");
+    assert_eq!(
+        invalid(
+            verifier
+                .verify(
+                    &signer.sign(&mixed),
+                    &Requirements::organization("org_acme")
+                )
+                .await
+        ),
+        InvalidToken::WrongOrganization("org_acme".into())
+    );
+}
+
+/// The class, not the instance: for any claims, a token with an `organization_id` is
+/// refused by every requirement that names no organization and has not opted in, even
+/// when its audience and scopes fit.
+mod organization_properties {
+    use proptest::{collection::vec, prelude::*};
+
+    use super::super::{BearerError, InvalidToken, Requirements, verify::Verified};
+
+    fn name() -> impl Strategy<Value = String> {
+        "[a-z0-9:/._-]{1,16}"
+    }
+
+    fn verified(
+        audiences: Vec<String>,
+        scopes: Vec<String>,
+        organization: Option<String>,
+    ) -> Verified {
+        Verified {
+            audiences,
+            scopes,
+            organization_id: organization,
+            exp: i64::MAX,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_scoped_token_never_passes_a_requirement_naming_no_organization(
+            audiences in vec(name(), 1..4),
+            scopes in vec(name(), 0..5),
+            organization in "[A-Za-z0-9_ -]{0,16}",
+            pick in any::<prop::sample::Index>(),
+            required in any::<prop::sample::Index>(),
+            any_of in any::<bool>(),
+        ) {
+            let resource = pick.get(&audiences).clone();
+            let required: Vec<&str> = scopes.iter().take(required.index(scopes.len() + 1)).map(String::as_str).collect();
+            let resources = vec![resource.clone()];
+            let requirements = if any_of {
+                Requirements::any_of(&resources)
+            } else {
+                Requirements::resource(&resource)
+            }
+            .scopes(&required);
+            let scoped = verified(audiences.clone(), scopes.clone(), Some(organization.clone()));
+            prop_assert!(matches!(
+                scoped.check(&requirements),
+                Err(BearerError::Invalid(InvalidToken::OrganizationScoped))
+            ));
+            // Controls: the same claims without the organization pass, and with the
+            // opt-in the scoped token passes, naming its organization.
+            let global = verified(audiences, scopes.clone(), None);
+            prop_assert!(global.check(&requirements).is_ok());
+            let allowed = requirements.allow_organization_scoped_tokens();
+            prop_assert_eq!(
+                scoped.check(&allowed).ok().and_then(|(_, org)| org),
+                Some(organization)
+            );
+        }
+
+        #[test]
+        fn a_named_organization_admits_no_other(
+            audiences in vec(name(), 1..4),
+            organization in "[a-z_]{1,8}",
+            expected in "[a-z_]{1,8}",
+            claim in any::<bool>(),
+            allow in any::<bool>(),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            prop_assume!(organization != expected);
+            let resource = pick.get(&audiences).clone();
+            let requirements = Requirements::resource(&resource).organization_id(&expected);
+            let requirements = if allow { requirements.allow_organization_scoped_tokens() } else { requirements };
+            let token = verified(audiences, vec![], claim.then_some(organization));
+            prop_assert!(matches!(
+                token.check(&requirements),
+                Err(BearerError::Invalid(InvalidToken::WrongOrganization(named))) if named == expected
+            ));
+        }
+    }
+}
