@@ -676,6 +676,153 @@ async fn organization_scoped_tokens_pass_only_guards_that_opt_in() {
     assert_eq!(access.organization_id(), Some("org_acme"));
 }
 
+/// The provider's JWKS hangs: requests that need keys share one fetch per interval and
+/// are answered within one timeout (503/504, no provider URL in the body), instead of
+/// each waiting out its own; tokens the cached keys can judge are not held up at all.
+#[tokio::test]
+async fn a_hanging_jwks_costs_one_fetch_per_interval_and_one_timeout() {
+    const N: usize = 8;
+    let idp = Idp::start().unwrap();
+    let app = start(&idp, "jwks-outage").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let token = fresh_token(&browser, &app, &resource_query()).await;
+    let timeout = std::time::Duration::from_millis(1000);
+    let api = |verifier: &BearerVerifier| {
+        let guard = verifier
+            .guard(Guard::new().scope("read").bearer_only())
+            .unwrap();
+        Router::new()
+            .route("/api/read", get(|| async { "read" }))
+            .layer(guard)
+    };
+    let serve_api = |router: Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/read", listener.local_addr().unwrap());
+        serve(listener, router);
+        url
+    };
+    let verifier = |interval| {
+        BearerVerifier::builder::<TestAuth>()
+            .endpoint(&idp.endpoint)
+            .http_timeout(timeout)
+            .jwks_refetch_interval(interval)
+            .build()
+            .unwrap()
+    };
+    let jwks = || async { crate::support::count(&idp.global_counts().await, &["jwks"]) };
+    let all = |url: String, tokens: Vec<String>| async move {
+        futures_util::future::join_all(tokens.iter().map(|t| bearer(&url, t))).await
+    };
+
+    // An API whose keys were loaded before the outage.
+    let warm = serve_api(api(&verifier(std::time::Duration::from_secs(60)))).await;
+    assert_eq!(bearer(&warm, &token).await.status, StatusCode::OK);
+    // An API that starts during it, without keys.
+    let cold = serve_api(api(&verifier(std::time::Duration::from_secs(60)))).await;
+
+    let uncached = fresh_token(&browser, &app, &resource_query()).await;
+    idp.endpoint_faults(json!({ "jwks": "stall" })).await;
+    let before = jwks().await;
+
+    // Without keys: N requests, one fetch, one timeout.
+    let started = std::time::Instant::now();
+    let answers = all(cold.clone(), vec![token.clone(); N]).await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < timeout * 3, "one timeout, not {N}: {elapsed:?}");
+    assert_eq!(jwks().await, before + 1, "one JWKS fetch for {N} requests");
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::GATEWAY_TIMEOUT)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+            .count(),
+        N - 1,
+        "{statuses:?}"
+    );
+    for answer in &answers {
+        let body = answer.body.to_string();
+        assert!(
+            !body.contains(&idp.endpoint) && !body.contains("127.0.0.2"),
+            "the provider's URL stays in the logs: {body}"
+        );
+    }
+    // During the back-off: at once, with Retry-After, nothing fetched.
+    let started = std::time::Instant::now();
+    let response = reqwest::Client::new()
+        .get(&cold)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() < timeout / 2, "{:?}", started.elapsed());
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        answer(response).await.body["error"],
+        "temporarily_unavailable"
+    );
+    assert_eq!(jwks().await, before + 1);
+
+    // With keys: N tokens under unknown kids share one refetch and one timeout; a
+    // token of the known key is judged at once meanwhile.
+    let forged: Vec<String> = (0..N)
+        .map(|i| {
+            let key = p384::SecretKey::random(&mut rand::rngs::OsRng);
+            let key = EncodingKey::from_ec_der(key.to_pkcs8_der().unwrap().as_bytes());
+            resign(&token, Algorithm::ES384, &format!("rotated-{i}"), &key)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (answers, known) = tokio::join!(all(warm.clone(), forged.clone()), async {
+        let started = std::time::Instant::now();
+        // Not in the verdict cache: judged with the cached keys.
+        let answer = bearer(&warm, &uncached).await;
+        (answer.status, started.elapsed())
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(known.0, StatusCode::OK);
+    assert!(
+        known.1 < timeout / 2,
+        "the known key waits on nothing: {:?}",
+        known.1
+    );
+    assert!(elapsed < timeout * 3, "one timeout, not {N}: {elapsed:?}");
+    assert_eq!(jwks().await, before + 2, "one refetch for {N} unknown kids");
+    for answer in &answers {
+        assert!(
+            [StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT].contains(&answer.status),
+            "{}: {}",
+            answer.status,
+            answer.body
+        );
+    }
+    // And within the interval, more unknown kids fetch nothing and wait for nothing.
+    let started = std::time::Instant::now();
+    let answers = all(warm.clone(), forged).await;
+    assert!(started.elapsed() < timeout / 2, "{:?}", started.elapsed());
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
+    );
+    assert_eq!(jwks().await, before + 2);
+    idp.endpoint_faults(json!({})).await;
+}
+
 /// The guide's two-app setup: the quickstart's `/api/access-token` against the API
 /// server's routes, both served here as the examples build them.
 #[tokio::test]

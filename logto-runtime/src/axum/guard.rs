@@ -158,13 +158,30 @@ impl IntoResponse for GuardRejection {
                 );
                 response
             }
+            // The details (which URL, which transport error) are for the logs: a
+            // client learns only that its token cannot be judged now.
             Self::Bearer(BearerError::Provider(error)) => {
                 tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
                 json_error(
                     provider_status(&error),
                     "provider_error",
-                    &error.to_string(),
+                    "the provider's signing keys are out of reach: the access token cannot be verified now",
                 )
+            }
+            Self::Bearer(error @ BearerError::KeysUnavailable { .. }) => {
+                tracing::debug!(%error, "access token not judged: the keys are in their back-off");
+                let mut response = json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    &error.to_string(),
+                );
+                if let BearerError::KeysUnavailable { retry_after } = error {
+                    let seconds = retry_after.as_secs().max(1);
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                }
+                response
             }
             Self::Session(rejection) => rejection.into_response(),
             Self::Misconfigured(_) => {

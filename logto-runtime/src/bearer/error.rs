@@ -1,13 +1,17 @@
 //! Why a bearer token was refused, in the words of RFC 6750.
 
+use std::time::Duration;
+
 use crate::error::ProviderError;
 
 /// Why a bearer access token was refused.
 ///
 /// Each variant maps to one RFC 6750 answer: [`Invalid`](Self::Invalid) is 401
 /// `invalid_token`, [`InsufficientScope`](Self::InsufficientScope) is 403
-/// `insufficient_scope`, and [`Provider`](Self::Provider) means the token could not be
-/// judged at all (the provider's keys were out of reach): 503, 504 or 502.
+/// `insufficient_scope`, and [`Provider`](Self::Provider) and
+/// [`KeysUnavailable`](Self::KeysUnavailable) mean the token could not be judged at all
+/// (the provider's keys were out of reach): 503, 504 or 502. Those answers name no
+/// provider URL; the details are logged with `tracing`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BearerError {
@@ -23,6 +27,14 @@ pub enum BearerError {
     /// The provider's discovery document or signing keys could not be fetched.
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The token needs keys we do not have, and fetching them failed less than the
+    /// refetch interval ago: answered at once (503 with `Retry-After`) instead of
+    /// asking the provider again. The failure itself was logged when it happened.
+    #[error("the provider's signing keys are unavailable; try again in {} s", .retry_after.as_secs().max(1))]
+    KeysUnavailable {
+        /// How long until the keys are fetched again.
+        retry_after: Duration,
+    },
 }
 
 /// What is wrong with an access token (RFC 9068 §4 and RFC 7519 §7.2).
@@ -84,7 +96,7 @@ impl BearerError {
         match self {
             Self::Invalid(_) => Some("invalid_token"),
             Self::InsufficientScope { .. } => Some("insufficient_scope"),
-            Self::Provider(_) => None,
+            Self::Provider(_) | Self::KeysUnavailable { .. } => None,
         }
     }
 }

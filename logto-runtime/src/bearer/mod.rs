@@ -48,7 +48,7 @@ pub use requirements::Requirements;
 
 use self::{
     cache::{TokenKey, VerifiedCache},
-    keys::{KeyCache, KeySource},
+    keys::{KeyCache, KeySource, Ticker},
     verify::Verified,
 };
 use crate::{
@@ -124,6 +124,7 @@ impl BearerVerifier {
                 http,
                 ttl: settings.discovery_ttl,
                 refetch_interval: Duration::from_secs(10),
+                ticker: Ticker::default(),
             },
             60,
             DEFAULT_CACHE_CAPACITY,
@@ -327,7 +328,10 @@ impl BearerVerifierBuilder {
         self
     }
 
-    /// The shortest time between two JWKS fetches for unknown key ids (default 10 s).
+    /// The shortest time between two JWKS fetches for unknown key ids, and how long a
+    /// failed fetch of the keys is not tried again (default 10 s). During that back-off,
+    /// tokens the cached keys can judge are still verified; without keys, requests are
+    /// answered at once with [`BearerError::KeysUnavailable`] (503).
     pub fn jwks_refetch_interval(mut self, interval: Duration) -> Self {
         self.refetch_interval = interval;
         self
@@ -373,6 +377,7 @@ impl BearerVerifierBuilder {
                 http: HttpClient::new(self.http_timeout),
                 ttl: self.discovery_ttl,
                 refetch_interval: self.refetch_interval,
+                ticker: Ticker::default(),
             },
             leeway,
             self.cache_capacity,
