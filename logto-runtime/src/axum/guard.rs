@@ -176,10 +176,10 @@ impl IntoResponse for GuardRejection {
                     &error.to_string(),
                 );
                 if let BearerError::KeysUnavailable { retry_after } = error {
-                    let seconds = retry_after.as_secs().max(1);
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+                    response.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        HeaderValue::from(crate::bearer::retry_seconds(retry_after)),
+                    );
                 }
                 response
             }

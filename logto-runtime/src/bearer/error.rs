@@ -30,7 +30,7 @@ pub enum BearerError {
     /// The token needs keys we do not have, and fetching them failed less than the
     /// refetch interval ago: answered at once (503 with `Retry-After`) instead of
     /// asking the provider again. The failure itself was logged when it happened.
-    #[error("the provider's signing keys are unavailable; try again in {} s", .retry_after.as_secs().max(1))]
+    #[error("the provider's signing keys are unavailable; try again in {} s", retry_seconds(*.retry_after))]
     KeysUnavailable {
         /// How long until the keys are fetched again.
         retry_after: Duration,
@@ -88,6 +88,13 @@ pub enum InvalidToken {
     /// A claim RFC 9068 requires is missing or malformed.
     #[error("the claim `{0}` is missing or malformed")]
     Claim(String),
+}
+
+/// `retry_after` in whole seconds for `Retry-After`, rounded up (a client that comes
+/// back on time must find the back-off over), at least 1.
+pub(crate) fn retry_seconds(retry_after: Duration) -> u64 {
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    seconds.max(1)
 }
 
 impl BearerError {

@@ -42,6 +42,7 @@ pub(crate) mod verify;
 
 use std::{fmt, sync::Arc, time::Duration};
 
+pub(crate) use error::retry_seconds;
 pub use error::{BearerError, InvalidToken};
 pub use header::Credentials;
 pub use requirements::Requirements;

@@ -906,3 +906,17 @@ fn a_guard_names_its_organization_or_allows_any_not_both() {
         )
         .expect("the opt-in alone is a valid guard");
 }
+
+#[test]
+fn retry_after_rounds_up_to_whole_seconds() {
+    assert_eq!(retry_seconds(Duration::from_millis(9_500)), 10);
+    assert_eq!(retry_seconds(Duration::from_secs(9)), 9);
+    assert_eq!(retry_seconds(Duration::ZERO), 1);
+    let error = BearerError::KeysUnavailable {
+        retry_after: Duration::from_millis(200),
+    };
+    assert_eq!(
+        error.to_string(),
+        "the provider's signing keys are unavailable; try again in 1 s"
+    );
+}
