@@ -60,9 +60,19 @@ pub const CONFIG: Symbol = Symbol("config");
 pub const BEARER_ONLY: Symbol = Symbol("bearer_only");
 /// `#[logto::protected(redirect)]`: signed out, redirect to sign-in and back.
 pub const REDIRECT: Symbol = Symbol("redirect");
+/// `#[logto::protected(allow_organization_scoped_tokens)]`: bearer tokens scoped to any
+/// organization pass too, not only global ones.
+pub const ALLOW_ORGANIZATION_SCOPED_TOKENS: Symbol = Symbol("allow_organization_scoped_tokens");
 /// Every key of `#[logto::protected(...)]` (`scope` is shared with `#[claim]`).
-pub const PROTECTED_KEYS: &[Symbol] =
-    &[SCOPE, RESOURCE, ORGANIZATION, CONFIG, BEARER_ONLY, REDIRECT];
+pub const PROTECTED_KEYS: &[Symbol] = &[
+    SCOPE,
+    RESOURCE,
+    ORGANIZATION,
+    CONFIG,
+    BEARER_ONLY,
+    REDIRECT,
+    ALLOW_ORGANIZATION_SCOPED_TOKENS,
+];
 
 /// One argument of an attribute: `key = value` or a bare `key`.
 pub struct Arg {

@@ -123,6 +123,13 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// #[logto::protected(organization = "org_id", scope = "read:members")]
 /// async fn members(Path(org_id): Path<String>) -> String { org_id }
 ///
+/// // Global tokens, and tokens for the resource scoped to any organization: the
+/// // handler reads which organization (if any) granted the scope.
+/// #[logto::protected(scope = "read", allow_organization_scoped_tokens)]
+/// async fn reports(token: logto::AccessToken) -> String {
+///     token.organization_id().unwrap_or("global").to_owned()
+/// }
+///
 /// // A page: signed out, redirect to sign-in and back here.
 /// #[logto::protected(redirect)]
 /// async fn dashboard() -> Html<&'static str> { Html("...") }
@@ -143,6 +150,14 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 ///   request the guard's scope, resource or organizations.
 /// - `bearer_only`: an API guard; cookies are ignored.
 /// - `redirect`: signed out, answer 303 to sign-in and back instead of 401.
+/// - `allow_organization_scoped_tokens`: also accept bearer tokens for the resource
+///   that are scoped to an organization (an `organization_id` claim). Without it (and
+///   without `organization`), a guard accepts only **global** tokens and refuses those
+///   with 401 `invalid_token`, "the token is scoped to an organization; this endpoint
+///   accepts only global tokens": their scopes come from the user's roles in that
+///   organization (a user who is admin of their own organization has admin scopes
+///   there), not from app-wide roles. Opt in only where the handler checks
+///   `AccessToken::organization_id` itself. Not with `organization`, which names it.
 ///
 /// A request with `Authorization: Bearer` is judged by its token alone; answers follow
 /// RFC 6750: no credentials 401 with `WWW-Authenticate: Bearer`, a malformed header 400
@@ -154,7 +169,8 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// The macro adds a first argument to the handler and a hidden marker type beside it,
 /// so it goes on free `async fn`s. Mistakes are compile errors saying the fix:
 /// unknown arguments (with "did you mean"), empty or malformed scopes, resources that
-/// are not absolute URIs, `redirect` with `bearer_only`, a handler that is not `async`.
+/// are not absolute URIs, `redirect` with `bearer_only`, `allow_organization_scoped_tokens`
+/// with `organization`, a handler that is not `async`.
 #[proc_macro_attribute]
 pub fn protected(args: TokenStream, item: TokenStream) -> TokenStream {
     protected::expand(args.into(), item.into()).into()

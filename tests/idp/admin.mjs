@@ -5,7 +5,7 @@ import {
 } from './data.mjs';
 import { countsFor, lastAuthFor, resetCounts } from './stats.mjs';
 import { hasClient, putClient, revokeClientGrants } from './store.mjs';
-import { TAMPER_KEYS } from './tamper.mjs';
+import { TAMPER_KEYS, setEndpointFaults } from './tamper.mjs';
 
 class HttpError extends Error {
   constructor(status, error, description) {
@@ -159,6 +159,15 @@ export async function handleAdmin(req, res, url, { provider, rotateKeys }) {
       const last = lastAuthFor(id);
       if (!last) throw new HttpError(404, 'not_found', `no authorization request recorded for ${id}`);
       return send(res, 200, last);
+    }
+    if (path === '/__test/endpoints' && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body must be an object');
+      try {
+        return send(res, 200, { faults: setEndpointFaults(body) });
+      } catch (err) {
+        throw bad(err.message);
+      }
     }
     if (path === '/__test/rotate-keys' && method === 'POST') {
       return send(res, 200, { kid: await rotateKeys() });

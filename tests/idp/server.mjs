@@ -19,7 +19,7 @@ const keys = await import('./keys.mjs');
 const { buildProvider } = await import('./provider.mjs');
 const { count, recordAuth } = await import('./stats.mjs');
 const { clientIdOfStored } = await import('./store.mjs');
-const { tamperBeforeToken, tamperBeforeUserinfo } = await import('./tamper.mjs');
+const { endpointFault, tamperBeforeToken, tamperBeforeUserinfo } = await import('./tamper.mjs');
 
 const host = process.env.IDP_HOST || '127.0.0.2';
 const port = Number(process.env.IDP_PORT || 0);
@@ -118,6 +118,8 @@ async function beforeProvider(req, res, url, route) {
   req.idpClientId = clientId;
   if (route === '/token' && req.method === 'POST') return tamperBeforeToken(clientId, res, stalled);
   if (route === '/me') return tamperBeforeUserinfo(clientId, res);
+  if (route === '/jwks') return endpointFault('jwks', res, stalled);
+  if (route === '/.well-known/openid-configuration') return endpointFault('discovery', res, stalled);
   return false;
 }
 

@@ -7,6 +7,44 @@ import { newSigningJwk, resign } from './keys.mjs';
 
 export const TAMPER_KEYS = ['id_token_claims', 'access_token_claims', 'id_token_sign_with_foreign_key', 'token_response_body', 'token_response_fields', 'stall_token_endpoint', 'userinfo_invalid_token', 'token_error_body'];
 
+// Provider-wide faults of endpoints no client authenticates to (POST /__test/endpoints):
+// what an outage looks like to a resource server fetching keys. `fail` answers 503,
+// `stall` accepts the request and never answers. The request is counted either way.
+export const ENDPOINT_FAULT_KEYS = ['jwks', 'discovery'];
+const endpointFaults = {};
+
+export function setEndpointFaults(body) {
+  for (const [endpoint, fault] of Object.entries(body)) {
+    if (!ENDPOINT_FAULT_KEYS.includes(endpoint)) {
+      throw new Error(`unknown endpoint ${endpoint}; known: ${ENDPOINT_FAULT_KEYS.join(', ')}`);
+    }
+    if (![null, false, 'fail', 'stall'].includes(fault)) {
+      throw new Error(`${endpoint}: the fault is "fail", "stall" or null`);
+    }
+  }
+  for (const endpoint of ENDPOINT_FAULT_KEYS) delete endpointFaults[endpoint];
+  for (const [endpoint, fault] of Object.entries(body)) {
+    if (fault) endpointFaults[endpoint] = fault;
+  }
+  return { ...endpointFaults };
+}
+
+// Applies the fault of `endpoint`, if any. Returns true when the request was taken care of.
+export function endpointFault(endpoint, res, stalled) {
+  const fault = endpointFaults[endpoint];
+  if (fault === 'stall') {
+    stalled.add(res);
+    res.on('close', () => stalled.delete(res));
+    return true;
+  }
+  if (fault === 'fail') {
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: `${endpoint} is failing (test fault)` }));
+    return true;
+  }
+  return false;
+}
+
 export function tamperOf(clientId) {
   return (clientId && clientSettings.get(clientId)?.tamper) || {};
 }

@@ -52,6 +52,12 @@ async fn api_read(token: AccessToken) -> Json<Value> {
     Json(json!({ "scopes": token.scopes(), "resource": token.resource() }))
 }
 
+/// Opted into organization-scoped tokens: the handler sees whose they are.
+#[logto::protected(config = TestAuth, scope = "read", bearer_only, allow_organization_scoped_tokens)]
+async fn any_org_read(token: AccessToken) -> Json<Value> {
+    Json(json!({ "scopes": token.scopes(), "organization": token.organization_id() }))
+}
+
 #[logto::protected(config = TestAuth, organization = "org_id", scope = "read:members")]
 async fn members(Path(org_id): Path<String>, token: AccessToken) -> Json<Value> {
     Json(json!({ "organization": org_id, "token_organization": token.organization_id() }))
@@ -60,13 +66,32 @@ async fn members(Path(org_id): Path<String>, token: AccessToken) -> Json<Value> 
 fn routes(logto: &Logto) -> Router {
     let layered = Router::new()
         .route("/layered/read", get(|| async { "layered" }))
-        .route_layer(logto.guard(Guard::new().scope("read")).unwrap());
+        .route_layer(logto.guard(Guard::new().scope("read")).unwrap())
+        .merge(
+            Router::new()
+                .route(
+                    "/layered/any-org",
+                    get(|token: AccessToken| async move {
+                        token.organization_id().unwrap_or("global").to_owned()
+                    }),
+                )
+                .route_layer(
+                    logto
+                        .guard(
+                            Guard::new()
+                                .scope("read")
+                                .allow_organization_scoped_tokens(),
+                        )
+                        .unwrap(),
+                ),
+        );
     Router::new()
         .route("/guarded/signed-in", get(signed_in))
         .route("/guarded/read", get(read))
         .route("/guarded/write", get(write))
         .route("/guarded/page", get(page))
         .route("/guarded/api-read", get(api_read))
+        .route("/guarded/any-org-read", get(any_org_read))
         .route("/orgs/{org_id}/members", get(members))
         .merge(layered)
         .layer(logto.layer())
@@ -566,6 +591,236 @@ async fn organization_guards_read_the_id_from_the_path() {
         &bearer(&app.url("/orgs/org_acme/members"), &resource_token).await,
         "issued for another audience (expected `urn:logto:organization:org_acme`)",
     );
+}
+
+/// Logto issues tokens for one resource both globally and per organization; the
+/// latter's scopes are the user's roles in that organization. A guard that names no
+/// organization takes global tokens only, on every API: the macro, `Guard`, the API
+/// server's `BearerVerifier::layer` and `BearerVerifier::verify`.
+#[tokio::test]
+async fn organization_scoped_tokens_pass_only_guards_that_opt_in() {
+    const REFUSED: &str =
+        "the token is scoped to an organization; this endpoint accepts only global tokens";
+    let app = start(provider(), "org-scoped").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let scoped = fresh_token(
+        &browser,
+        &app,
+        &format!("resource={RESOURCE}&organization_id=org_acme"),
+    )
+    .await;
+    let claims = jwt_claims(&scoped);
+    assert_eq!(claims["aud"], RESOURCE);
+    assert_eq!(claims["organization_id"], "org_acme");
+    assert_eq!(claims["scope"], "read", "the scope the guards ask for");
+
+    for path in [
+        "/guarded/read",
+        "/guarded/api-read",
+        "/guarded/signed-in",
+        "/layered/read",
+    ] {
+        let refused = bearer(&app.url(path), &scoped).await;
+        assert_invalid_token(&refused, REFUSED);
+        assert_eq!(refused.body["error_description"], REFUSED, "{path}");
+    }
+
+    // The opt-ins take it, and say whose it is; a global token still passes them.
+    let ok = bearer(&app.url("/guarded/any-org-read"), &scoped).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(
+        ok.body,
+        json!({ "scopes": ["read"], "organization": "org_acme" })
+    );
+    let response = reqwest::Client::new()
+        .get(app.url("/layered/any-org"))
+        .bearer_auth(&scoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "org_acme");
+    let global = fresh_token(&browser, &app, &resource_query()).await;
+    assert_eq!(jwt_claims(&global).get("organization_id"), None);
+    let ok = bearer(&app.url("/guarded/any-org-read"), &global).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["organization"], Value::Null);
+    assert_eq!(
+        bearer(&app.url("/guarded/read"), &global).await.status,
+        StatusCode::OK,
+        "positive control"
+    );
+
+    // An API server (`BearerVerifier::layer`) and a direct `verify`.
+    let verifier = BearerVerifier::builder::<api::Api>()
+        .endpoint(&provider().endpoint)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let products = format!("http://{}/api/products", listener.local_addr().unwrap());
+    serve(listener, api::router(&verifier));
+    assert_invalid_token(&bearer(&products, &scoped).await, REFUSED);
+    assert_eq!(bearer(&products, &global).await.status, StatusCode::OK);
+    let requirements = logto::bearer::Requirements::resource(RESOURCE).scopes(&["read"]);
+    assert!(matches!(
+        verifier.verify(&scoped, &requirements).await,
+        Err(logto::BearerError::Invalid(
+            logto::bearer::InvalidToken::OrganizationScoped
+        ))
+    ));
+    let access = verifier
+        .verify(&scoped, &requirements.organization_id("org_acme"))
+        .await
+        .unwrap();
+    assert_eq!(access.organization_id(), Some("org_acme"));
+}
+
+/// The provider's JWKS hangs: requests that need keys share one fetch per interval and
+/// are answered within one timeout (503/504, no provider URL in the body), instead of
+/// each waiting out its own; tokens the cached keys can judge are not held up at all.
+#[tokio::test]
+async fn a_hanging_jwks_costs_one_fetch_per_interval_and_one_timeout() {
+    const N: usize = 8;
+    let idp = Idp::start().unwrap();
+    let app = start(&idp, "jwks-outage").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let token = fresh_token(&browser, &app, &resource_query()).await;
+    let timeout = std::time::Duration::from_millis(1000);
+    let api = |verifier: &BearerVerifier| {
+        let guard = verifier
+            .guard(Guard::new().scope("read").bearer_only())
+            .unwrap();
+        Router::new()
+            .route("/api/read", get(|| async { "read" }))
+            .layer(guard)
+    };
+    let serve_api = |router: Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api/read", listener.local_addr().unwrap());
+        serve(listener, router);
+        url
+    };
+    let verifier = |interval| {
+        BearerVerifier::builder::<TestAuth>()
+            .endpoint(&idp.endpoint)
+            .http_timeout(timeout)
+            .jwks_refetch_interval(interval)
+            .build()
+            .unwrap()
+    };
+    let jwks = || async { crate::support::count(&idp.global_counts().await, &["jwks"]) };
+    let all = |url: String, tokens: Vec<String>| async move {
+        futures_util::future::join_all(tokens.iter().map(|t| bearer(&url, t))).await
+    };
+
+    // An API whose keys were loaded before the outage.
+    let warm = serve_api(api(&verifier(std::time::Duration::from_secs(60)))).await;
+    assert_eq!(bearer(&warm, &token).await.status, StatusCode::OK);
+    // An API that starts during it, without keys.
+    let cold = serve_api(api(&verifier(std::time::Duration::from_secs(60)))).await;
+
+    let uncached = fresh_token(&browser, &app, &resource_query()).await;
+    idp.endpoint_faults(json!({ "jwks": "stall" })).await;
+    let before = jwks().await;
+
+    // Without keys: N requests, one fetch, one timeout.
+    let started = std::time::Instant::now();
+    let answers = all(cold.clone(), vec![token.clone(); N]).await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < timeout * 3, "one timeout, not {N}: {elapsed:?}");
+    assert_eq!(jwks().await, before + 1, "one JWKS fetch for {N} requests");
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::GATEWAY_TIMEOUT)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+            .count(),
+        N - 1,
+        "{statuses:?}"
+    );
+    for answer in &answers {
+        let body = answer.body.to_string();
+        assert!(
+            !body.contains(&idp.endpoint) && !body.contains("127.0.0.2"),
+            "the provider's URL stays in the logs: {body}"
+        );
+    }
+    // During the back-off: at once, with Retry-After, nothing fetched.
+    let started = std::time::Instant::now();
+    let response = reqwest::Client::new()
+        .get(&cold)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(started.elapsed() < timeout / 2, "{:?}", started.elapsed());
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        answer(response).await.body["error"],
+        "temporarily_unavailable"
+    );
+    assert_eq!(jwks().await, before + 1);
+
+    // With keys: N tokens under unknown kids share one refetch and one timeout; a
+    // token of the known key is judged at once meanwhile.
+    let forged: Vec<String> = (0..N)
+        .map(|i| {
+            let key = p384::SecretKey::random(&mut rand::rngs::OsRng);
+            let key = EncodingKey::from_ec_der(key.to_pkcs8_der().unwrap().as_bytes());
+            resign(&token, Algorithm::ES384, &format!("rotated-{i}"), &key)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let (answers, known) = tokio::join!(all(warm.clone(), forged.clone()), async {
+        let started = std::time::Instant::now();
+        // Not in the verdict cache: judged with the cached keys.
+        let answer = bearer(&warm, &uncached).await;
+        (answer.status, started.elapsed())
+    });
+    let elapsed = started.elapsed();
+    assert_eq!(known.0, StatusCode::OK);
+    assert!(
+        known.1 < timeout / 2,
+        "the known key waits on nothing: {:?}",
+        known.1
+    );
+    assert!(elapsed < timeout * 3, "one timeout, not {N}: {elapsed:?}");
+    assert_eq!(jwks().await, before + 2, "one refetch for {N} unknown kids");
+    for answer in &answers {
+        assert!(
+            [StatusCode::SERVICE_UNAVAILABLE, StatusCode::GATEWAY_TIMEOUT].contains(&answer.status),
+            "{}: {}",
+            answer.status,
+            answer.body
+        );
+    }
+    // And within the interval, more unknown kids fetch nothing and wait for nothing.
+    let started = std::time::Instant::now();
+    let answers = all(warm.clone(), forged).await;
+    assert!(started.elapsed() < timeout / 2, "{:?}", started.elapsed());
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
+    );
+    assert_eq!(jwks().await, before + 2);
+    idp.endpoint_faults(json!({})).await;
 }
 
 /// The guide's two-app setup: the quickstart's `/api/access-token` against the API

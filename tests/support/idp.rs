@@ -145,6 +145,13 @@ impl Idp {
         .await
     }
 
+    /// Sets the provider-wide endpoint faults, e.g. `{"jwks": "stall"}` (`{}` clears).
+    /// They affect every client: only on a provider of the test's own.
+    pub async fn endpoint_faults(&self, faults: Value) {
+        self.admin(reqwest::Method::POST, "endpoints", Some(faults))
+            .await;
+    }
+
     /// Rotates the signing key: a new `kid`, the old key gone.
     pub async fn rotate_keys(&self) -> String {
         let value = self.admin(reqwest::Method::POST, "rotate-keys", None).await;

@@ -64,6 +64,14 @@ pub fn check(args: Args, errors: &mut Errors) -> Guard {
              remove `redirect` (an API answers 401) or `bearer_only` (a page)",
         );
     }
+    if let (Some(_), Some(flag)) = (&organization, &args.allow_organization_scoped_tokens) {
+        errors.spanned(
+            flag,
+            "`allow_organization_scoped_tokens` accepts tokens of any organization, but \
+             `organization` already requires the one in the path: remove \
+             `allow_organization_scoped_tokens`",
+        );
+    }
     Guard {
         scopes,
         resource,
@@ -71,6 +79,7 @@ pub fn check(args: Args, errors: &mut Errors) -> Guard {
         config: args.config,
         bearer_only: args.bearer_only.is_some(),
         redirect: args.redirect.is_some(),
+        allow_organization_scoped_tokens: args.allow_organization_scoped_tokens.is_some(),
     }
 }
 

@@ -62,6 +62,7 @@ fn spec(handler: &Handler, guard: &Guard) -> TokenStream {
     let resource = option(&guard.resource);
     let organization = option(&guard.organization);
     let (bearer_only, redirect) = (guard.bearer_only, guard.redirect);
+    let allow_organization_scoped_tokens = guard.allow_organization_scoped_tokens;
     // `line!()` spanned on the name reports the handler's line.
     let location =
         quote_spanned!(name.span()=> ::core::concat!(::core::file!(), ":", ::core::line!()));
@@ -72,6 +73,7 @@ fn spec(handler: &Handler, guard: &Guard) -> TokenStream {
             scopes: &[#(#scopes),*],
             resource: #resource,
             organization: #organization,
+            allow_organization_scoped_tokens: #allow_organization_scoped_tokens,
             bearer_only: #bearer_only,
             redirect: #redirect,
         }

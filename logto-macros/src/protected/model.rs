@@ -17,6 +17,8 @@ pub struct Guard {
     pub bearer_only: bool,
     /// Signed out: redirect to sign-in.
     pub redirect: bool,
+    /// Bearer tokens scoped to any organization pass too, not only global ones.
+    pub allow_organization_scoped_tokens: bool,
 }
 
 /// A handler that can carry a guard: an `async fn` without a receiver.

@@ -7,8 +7,8 @@ use syn::{Expr, ItemFn, LitStr, Path};
 
 use crate::{
     attr::{
-        self, BEARER_ONLY, CONFIG, ORGANIZATION, PROTECTED_KEYS, REDIRECT, RESOURCE, SCOPE,
-        lit_str, unwrap_expr,
+        self, ALLOW_ORGANIZATION_SCOPED_TOKENS, BEARER_ONLY, CONFIG, ORGANIZATION, PROTECTED_KEYS,
+        REDIRECT, RESOURCE, SCOPE, lit_str, unwrap_expr,
     },
     errors::Errors,
 };
@@ -33,6 +33,8 @@ pub struct Args {
     pub bearer_only: Option<Path>,
     /// `redirect`, as written.
     pub redirect: Option<Path>,
+    /// `allow_organization_scoped_tokens`, as written.
+    pub allow_organization_scoped_tokens: Option<Path>,
 }
 
 /// The function the attribute is on; `None` (with an error) for anything else.
@@ -139,8 +141,12 @@ pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
             if errors.take(arg.flag()).is_some() {
                 args.bearer_only = Some(arg.path);
             }
-        } else if key == REDIRECT && errors.take(arg.flag()).is_some() {
-            args.redirect = Some(arg.path);
+        } else if key == REDIRECT {
+            if errors.take(arg.flag()).is_some() {
+                args.redirect = Some(arg.path);
+            }
+        } else if key == ALLOW_ORGANIZATION_SCOPED_TOKENS && errors.take(arg.flag()).is_some() {
+            args.allow_organization_scoped_tokens = Some(arg.path);
         }
     }
     args

@@ -28,6 +28,7 @@ fn prepends_the_guard_and_registers_it() {
         "impl :: logto :: __private :: GuardDef for __logto_guard_orders",
         "scopes : & [\"read\"]",
         "resource : :: core :: option :: Option :: None",
+        "allow_organization_scoped_tokens : false",
         "inventory :: submit !",
         "async fn orders (_ : :: logto :: __private :: Guarded < __logto_guard_orders > , token : logto :: AccessToken)",
     ] {
@@ -134,4 +135,47 @@ fn a_bare_guard_asks_for_a_session_and_keeps_the_item_on_error() {
         "the handler is kept as written: {output}"
     );
     assert!(!output.contains("Guarded"), "{output}");
+}
+
+#[test]
+fn organization_scoped_tokens_are_an_explicit_flag() {
+    let output = super::expand(
+        quote!(scope = "read", allow_organization_scoped_tokens),
+        handler(),
+    )
+    .to_string();
+    assert!(
+        output.contains("allow_organization_scoped_tokens : true"),
+        "{output}"
+    );
+    assert!(!output.contains("compile_error"), "{output}");
+
+    // The name the issue used, and a British spelling: "did you mean".
+    for written in [
+        quote!(allow_organization_tokens),
+        quote!(allow_organisation_scoped_tokens),
+    ] {
+        let found = errors(written, handler());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("did you mean `allow_organization_scoped_tokens`?"),
+            "{found:?}"
+        );
+    }
+    let found = errors(quote!(allow_organization_scoped_tokens = true), handler());
+    assert!(
+        found[0].contains("is a flag and takes no value"),
+        "{found:?}"
+    );
+
+    // Beside `organization`, which already names the organization: refused, not ignored.
+    let found = errors(
+        quote!(organization = "org_id", allow_organization_scoped_tokens),
+        handler(),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("`organization` already requires the one in the path"),
+        "{found:?}"
+    );
 }

@@ -178,9 +178,25 @@ impl IntoResponse for GuardRejection {
                 );
                 response
             }
+            // The details (which URL, which transport error) are for the logs: a
+            // client learns only that its token cannot be judged now.
             Self::Bearer(BearerError::Provider(error)) => {
                 tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
                 json_error(provider_status(&error), &error.public_message())
+            }
+            Self::Bearer(error @ BearerError::KeysUnavailable { .. }) => {
+                tracing::debug!(%error, "access token not judged: the keys are in their back-off");
+                let mut response = json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &PublicMessage::composed("temporarily_unavailable", error.to_string()),
+                );
+                if let BearerError::KeysUnavailable { retry_after } = error {
+                    response.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        HeaderValue::from(crate::bearer::retry_seconds(retry_after)),
+                    );
+                }
+                response
             }
             Self::Session(rejection) => rejection.into_response(),
             Self::Misconfigured(_) => {
@@ -197,6 +213,8 @@ struct Rule<'a> {
     scopes: &'a [&'static str],
     resource: Option<&'a str>,
     organization: Option<&'a str>,
+    /// Bearer tokens scoped to any organization pass too (not only global ones).
+    allow_organization_scoped_tokens: bool,
     bearer_only: bool,
     redirect: bool,
     /// The handler needs the session's access token even without scopes.
@@ -209,6 +227,7 @@ impl<'a> From<&'a GuardSpec> for Rule<'a> {
             scopes: spec.scopes,
             resource: spec.resource,
             organization: spec.organization,
+            allow_organization_scoped_tokens: spec.allow_organization_scoped_tokens,
             bearer_only: spec.bearer_only,
             redirect: spec.redirect,
             needs_token: false,
@@ -308,6 +327,8 @@ async fn run<S: Send + Sync>(
             let Some(verifier) = verifier(own, parts) else {
                 return Err(AuthRejection::MissingLayer.into_session());
             };
+            // A resource requirement accepts global tokens only, unless the guard names
+            // the organization or opted into any organization's.
             let requirements = match (rule.resource, organization.as_deref()) {
                 (Some(resource), Some(org)) => {
                     Requirements::resource(resource).organization_id(org)
@@ -323,6 +344,11 @@ async fn run<S: Send + Sync>(
                 },
             }
             .scopes(rule.scopes);
+            let requirements = if rule.allow_organization_scoped_tokens {
+                requirements.allow_organization_scoped_tokens()
+            } else {
+                requirements
+            };
             let (verified, resource, organization_id) =
                 verifier.verify_grant(token, &requirements).await?;
             Ok(Granted::Bearer {
@@ -544,7 +570,8 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
 
 /// The access token of a guarded request: the verified bearer token, or the session's
 /// token for the guard's resource. Without a guard, the session's token for the only
-/// configured resource (or a bearer token for any configured resource).
+/// configured resource (or a global bearer token for any configured resource: one
+/// scoped to an organization is refused, as by a guard that does not opt in).
 ///
 /// ```
 /// // Usually behind `#[logto::protected(scope = "read")]`.
@@ -568,6 +595,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
             scopes: &[],
             resource: None,
             organization: None,
+            allow_organization_scoped_tokens: false,
             bearer_only: false,
             redirect: false,
             needs_token: true,
@@ -603,12 +631,19 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
 ///
 /// `organization_from_path` reads the organization id from a path parameter, which
 /// exists only for layers added with `Router::route_layer`.
+///
+/// A guard that names no organization accepts only **global** bearer tokens: a token
+/// for the resource scoped to an organization (Logto's `organization_id` claim, whose
+/// scopes come from the user's roles in that organization) is refused with 401
+/// `invalid_token`, unless the guard opts in with
+/// [`allow_organization_scoped_tokens`](Self::allow_organization_scoped_tokens).
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct Guard {
     scopes: Vec<&'static str>,
     resource: Option<&'static str>,
     organization: Option<&'static str>,
+    allow_organization_scoped_tokens: bool,
     bearer_only: bool,
     redirect: bool,
 }
@@ -638,6 +673,31 @@ impl Guard {
         self
     }
 
+    /// Also accepts bearer tokens scoped to any organization (with an `organization_id`
+    /// claim), beside global ones. Their scopes come from the user's roles in that
+    /// organization, so opt in only where the handler checks
+    /// [`AccessToken::organization_id`] itself. Without it, such tokens are refused
+    /// with 401 `invalid_token`; with [`organization_from_path`](Self::organization_from_path),
+    /// it is refused at build time (the path already names the organization).
+    ///
+    /// ```
+    /// # #[derive(Debug)] struct Api;
+    /// # impl logto_runtime::Config for Api {
+    /// #     const SCOPES: &'static [&'static str] = &["read"];
+    /// #     const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
+    /// # }
+    /// use logto_runtime::{BearerVerifier, Guard};
+    ///
+    /// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+    /// let layer = verifier.guard(Guard::new().scope("read").allow_organization_scoped_tokens())?;
+    /// # let _ = layer;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allow_organization_scoped_tokens(mut self) -> Self {
+        self.allow_organization_scoped_tokens = true;
+        self
+    }
+
     /// Accepts bearer tokens only; cookies are ignored.
     pub fn bearer_only(mut self) -> Self {
         self.bearer_only = true;
@@ -657,6 +717,13 @@ impl Guard {
                 "`bearer_only` and `redirect_to_sign_in` exclude each other: an API answers 401, a page redirects",
             ));
         }
+        if self.allow_organization_scoped_tokens && self.organization.is_some() {
+            return Err(ConfigError::new(
+                "Guard",
+                "`allow_organization_scoped_tokens` accepts any organization's tokens, but \
+                 `organization_from_path` requires the one in the path: remove one",
+            ));
+        }
         crate::guard::check(
             &self.scopes,
             self.resource,
@@ -672,6 +739,7 @@ impl Guard {
             scopes: &self.scopes,
             resource: self.resource,
             organization: self.organization,
+            allow_organization_scoped_tokens: self.allow_organization_scoped_tokens,
             bearer_only: self.bearer_only,
             redirect: self.redirect,
             needs_token: false,
@@ -704,7 +772,9 @@ impl BearerVerifier {
     }
 
     /// A layer that makes this verifier available to `#[logto::protected]` handlers
-    /// (an API server without [`Logto`] sessions).
+    /// (an API server without [`Logto`] sessions). Each guard judges tokens by its
+    /// own rule: one that names no organization accepts only global tokens, unless it
+    /// says `allow_organization_scoped_tokens`.
     pub fn layer(&self) -> BearerLayer {
         BearerLayer {
             verifier: self.clone(),

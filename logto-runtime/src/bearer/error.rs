@@ -1,13 +1,17 @@
 //! Why a bearer token was refused, in the words of RFC 6750.
 
+use std::time::Duration;
+
 use crate::error::ProviderError;
 
 /// Why a bearer access token was refused.
 ///
 /// Each variant maps to one RFC 6750 answer: [`Invalid`](Self::Invalid) is 401
 /// `invalid_token`, [`InsufficientScope`](Self::InsufficientScope) is 403
-/// `insufficient_scope`, and [`Provider`](Self::Provider) means the token could not be
-/// judged at all (the provider's keys were out of reach): 503, 504 or 502.
+/// `insufficient_scope`, and [`Provider`](Self::Provider) and
+/// [`KeysUnavailable`](Self::KeysUnavailable) mean the token could not be judged at all
+/// (the provider's keys were out of reach): 503, 504 or 502. Those answers name no
+/// provider URL; the details are logged with `tracing`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BearerError {
@@ -23,6 +27,14 @@ pub enum BearerError {
     /// The provider's discovery document or signing keys could not be fetched.
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The token needs keys we do not have, and fetching them failed less than the
+    /// refetch interval ago: answered at once (503 with `Retry-After`) instead of
+    /// asking the provider again. The failure itself was logged when it happened.
+    #[error("the provider's signing keys are unavailable; try again in {} s", retry_seconds(*.retry_after))]
+    KeysUnavailable {
+        /// How long until the keys are fetched again.
+        retry_after: Duration,
+    },
 }
 
 /// What is wrong with an access token (RFC 9068 §4 and RFC 7519 §7.2).
@@ -57,9 +69,16 @@ pub enum InvalidToken {
     /// `aud` does not name this API.
     #[error("issued for another audience (expected `{0}`)")]
     WrongAudience(String),
-    /// An organization-scoped token for another organization.
+    /// An organization-scoped token for another organization, or a global token where
+    /// one organization's is required.
     #[error("issued for another organization (expected `{0}`)")]
     WrongOrganization(String),
+    /// A token scoped to an organization (an `organization_id` claim) at an endpoint
+    /// that accepts only global tokens: its scopes are the user's roles in that
+    /// organization, not in the app. Endpoints opt in with
+    /// `allow_organization_scoped_tokens` (or name the organization).
+    #[error("the token is scoped to an organization; this endpoint accepts only global tokens")]
+    OrganizationScoped,
     /// `exp` has passed (beyond the leeway).
     #[error("expired")]
     Expired,
@@ -71,13 +90,20 @@ pub enum InvalidToken {
     Claim(String),
 }
 
+/// `retry_after` in whole seconds for `Retry-After`, rounded up (a client that comes
+/// back on time must find the back-off over), at least 1.
+pub(crate) fn retry_seconds(retry_after: Duration) -> u64 {
+    let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    seconds.max(1)
+}
+
 impl BearerError {
     /// The RFC 6750 `error` code of this refusal, if it is the token's fault.
     pub fn error_code(&self) -> Option<&'static str> {
         match self {
             Self::Invalid(_) => Some("invalid_token"),
             Self::InsufficientScope { .. } => Some("insufficient_scope"),
-            Self::Provider(_) => None,
+            Self::Provider(_) | Self::KeysUnavailable { .. } => None,
         }
     }
 }

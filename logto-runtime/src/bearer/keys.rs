@@ -1,9 +1,16 @@
 //! The provider's signing keys for access tokens: found through discovery, fetched
 //! once, shared by every request, reloaded when they age, and fetched again when a token
-//! names a key we do not have (at most once per interval, one fetch at a time).
+//! names a key we do not have.
+//!
+//! A provider outage must cost it (and our requests) as little as possible: every fetch
+//! is single-flight, a failed fetch is remembered and not tried again within the
+//! refetch interval, aged keys keep serving while a reload runs in the background, and
+//! without any keys the requests of the back-off are answered at once (503) instead of
+//! each waiting out its own timeouts.
 
 use std::{
     collections::HashMap,
+    fmt,
     sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
@@ -15,6 +22,7 @@ use jsonwebtoken::{
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::BearerError;
 use crate::{error::ProviderError, oidc::HttpClient};
 
 /// One verification key of the JWKS.
@@ -65,85 +73,255 @@ struct RawJwks {
     keys: Vec<Value>,
 }
 
+/// The monotonic time the key cache judges ages and intervals by; tests move it by
+/// hand instead of sleeping.
+#[derive(Clone, Default)]
+pub(crate) struct Ticker(Option<Arc<dyn Fn() -> Instant + Send + Sync>>);
+
+impl Ticker {
+    #[cfg(test)]
+    pub fn manual(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(now)))
+    }
+
+    fn now(&self) -> Instant {
+        match &self.0 {
+            Some(now) => now(),
+            None => Instant::now(),
+        }
+    }
+}
+
+impl fmt::Debug for Ticker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Ticker(manual)"
+        } else {
+            "Ticker(Instant::now)"
+        })
+    }
+}
+
 /// What the verifier needs to know to fetch keys.
+#[derive(Clone)]
 pub(crate) struct KeySource {
     pub issuer: String,
     pub http: HttpClient,
     pub ttl: Duration,
+    /// The shortest time between two fetches for unknown key ids, and the back-off
+    /// after a failed fetch of any kind.
     pub refetch_interval: Duration,
+    pub ticker: Ticker,
+}
+
+/// The keys and what the cache remembers of its fetches.
+#[derive(Default)]
+struct State {
+    keys: Option<Arc<KeySet>>,
+    /// When the JWKS was last fetched for an unknown `kid`, whatever came of it.
+    refetched_at: Option<Instant>,
+    /// When a fetch last failed; cleared by the next success. No fetch is tried
+    /// within the refetch interval after it.
+    failed_at: Option<Instant>,
+    /// A background reload of aged keys is under way.
+    reloading: bool,
+}
+
+impl State {
+    /// The rest of the back-off after a failed fetch, if it still runs.
+    fn backing_off(&self, now: Instant, interval: Duration) -> Option<Duration> {
+        let failed = self.failed_at?;
+        interval
+            .checked_sub(now.saturating_duration_since(failed))
+            .filter(|rest| !rest.is_zero())
+    }
+
+    fn succeeded(&mut self, keys: &Arc<KeySet>) {
+        self.keys = Some(keys.clone());
+        self.failed_at = None;
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    state: RwLock<State>,
+    /// Held by the one fetch in flight; the others wait on it and then read its
+    /// outcome from `state` (single flight).
+    flight: tokio::sync::Mutex<()>,
+}
+
+impl Shared {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a failed fetch: the details go to the log (the answer to the client
+    /// names no provider URL), and no fetch is tried again within the interval.
+    /// The back-off runs from the failure, not from the start of a fetch that may
+    /// have waited out a timeout.
+    fn failed(&self, error: &ProviderError, source: &KeySource, what: &str) {
+        tracing::warn!(%error, "{what} failed; no new attempt before the refetch interval ends");
+        self.write().failed_at = Some(source.ticker.now());
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct KeyCache {
-    current: RwLock<Option<Arc<KeySet>>>,
-    /// One fetch at a time; holds when the keys were last refetched for an unknown kid.
-    loading: tokio::sync::Mutex<Option<Instant>>,
+    shared: Arc<Shared>,
+}
+
+/// Resets `reloading` however the background reload ends (even if its task is
+/// dropped with the runtime), so a later request can start another.
+struct Reloading(Arc<Shared>);
+
+impl Drop for Reloading {
+    fn drop(&mut self) {
+        self.0.write().reloading = false;
+    }
 }
 
 impl KeyCache {
-    fn current(&self) -> Option<Arc<KeySet>> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn store(&self, keys: Arc<KeySet>) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(keys);
-    }
-
-    /// The keys, from cache or fetched; concurrent first loads share one fetch. When
-    /// aged keys cannot be reloaded, the old ones keep serving (a provider outage must
-    /// not turn every valid token away).
-    pub async fn get(&self, source: &KeySource) -> Result<Arc<KeySet>, ProviderError> {
-        let fresh = |keys: &Arc<KeySet>| keys.fetched_at.elapsed() < source.ttl;
-        let cached = self.current();
-        if let Some(keys) = cached.as_ref().filter(|k| fresh(k)) {
+    /// The keys to verify with now.
+    ///
+    /// Fresh keys are returned at once. Aged keys are returned at once too, and reloaded
+    /// in the background (unless a reload runs or failed within the interval): a slow or
+    /// down provider must neither delay nor refuse tokens we can still judge. Without
+    /// keys, the first caller loads them and concurrent callers share that load; after
+    /// it failed, callers get [`BearerError::KeysUnavailable`] at once until the
+    /// refetch interval has passed.
+    pub async fn get(&self, source: &KeySource) -> Result<Arc<KeySet>, BearerError> {
+        let now = source.ticker.now();
+        let fresh = |keys: &KeySet| now.saturating_duration_since(keys.fetched_at) < source.ttl;
+        if let Some(keys) = self.shared.read().keys.as_ref().filter(|k| fresh(k)) {
             return Ok(keys.clone());
         }
-        let _loading = self.loading.lock().await;
-        let cached = self.current();
-        if let Some(keys) = cached.as_ref().filter(|k| fresh(k)) {
-            return Ok(keys.clone());
+        {
+            let mut state = self.shared.write();
+            if let Some(keys) = state.keys.clone() {
+                if !fresh(&keys)
+                    && !state.reloading
+                    && state.backing_off(now, source.refetch_interval).is_none()
+                {
+                    state.reloading = true;
+                    drop(state);
+                    self.reload_in_background(source);
+                }
+                return Ok(keys);
+            }
+            if let Some(retry_after) = state.backing_off(now, source.refetch_interval) {
+                return Err(BearerError::KeysUnavailable { retry_after });
+            }
+        }
+        let _flight = self.shared.flight.lock().await;
+        // The load we waited for may have settled it either way.
+        let now = source.ticker.now();
+        {
+            let state = self.shared.read();
+            if let Some(keys) = &state.keys {
+                return Ok(keys.clone());
+            }
+            if let Some(retry_after) = state.backing_off(now, source.refetch_interval) {
+                return Err(BearerError::KeysUnavailable { retry_after });
+            }
         }
         match load(source).await {
             Ok(keys) => {
                 let keys = Arc::new(keys);
-                self.store(keys.clone());
+                self.shared.write().succeeded(&keys);
                 Ok(keys)
             }
-            Err(error) => match cached {
-                Some(stale) => {
-                    tracing::warn!(%error, "reloading the provider's keys failed; the old ones keep serving");
-                    Ok(stale)
+            Err(error) => {
+                self.shared
+                    .failed(&error, source, "loading the provider's signing keys");
+                Err(error.into())
+            }
+        }
+    }
+
+    /// Reloads aged keys without holding up the request that noticed their age.
+    fn reload_in_background(&self, source: &KeySource) {
+        let reloading = Reloading(self.shared.clone());
+        let source = source.clone();
+        let reload = async move {
+            let shared = reloading.0.clone();
+            let _flight = shared.flight.lock().await;
+            let now = source.ticker.now();
+            // A refetch for an unknown kid may have renewed them while we waited.
+            let aged = shared
+                .read()
+                .keys
+                .as_ref()
+                .is_none_or(|k| now.saturating_duration_since(k.fetched_at) >= source.ttl);
+            if aged {
+                match load(&source).await {
+                    Ok(keys) => shared.write().succeeded(&Arc::new(keys)),
+                    Err(error) => shared.failed(
+                        &error,
+                        &source,
+                        "reloading the provider's signing keys (the old ones keep serving)",
+                    ),
                 }
-                None => Err(error),
-            },
+            }
+            drop(reloading);
+        };
+        // Outside a Tokio runtime no fetch can run at all (the HTTP client needs one);
+        // dropping the reload resets `reloading`.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(reload);
         }
     }
 
     /// Fetches the JWKS again because a token names a key `seen` does not have.
-    /// `None` when a refetch happened less than the interval ago (the token is then
+    ///
+    /// `Ok(None)` when a refetch happened less than the interval ago (the token is then
     /// refused: a flood of forged `kid`s must not become a flood of requests).
+    /// Concurrent callers share one fetch and its outcome; after a failed fetch they
+    /// get [`BearerError::KeysUnavailable`] at once until the interval has passed.
     pub async fn refetch(
         &self,
         seen: &Arc<KeySet>,
         source: &KeySource,
-    ) -> Result<Option<Arc<KeySet>>, ProviderError> {
-        let mut last = self.loading.lock().await;
-        if let Some(current) = self.current()
-            && !Arc::ptr_eq(&current, seen)
+    ) -> Result<Option<Arc<KeySet>>, BearerError> {
+        let _flight = self.shared.flight.lock().await;
+        let now = source.ticker.now();
         {
-            // Someone fetched while we waited: judge the token by their keys.
-            return Ok(Some(current));
+            let mut state = self.shared.write();
+            if let Some(current) = &state.keys
+                && !Arc::ptr_eq(current, seen)
+            {
+                // Someone fetched while we waited: judge the token by their keys.
+                return Ok(Some(current.clone()));
+            }
+            if let Some(retry_after) = state.backing_off(now, source.refetch_interval) {
+                return Err(BearerError::KeysUnavailable { retry_after });
+            }
+            if state
+                .refetched_at
+                .is_some_and(|at| now.saturating_duration_since(at) < source.refetch_interval)
+            {
+                return Ok(None);
+            }
+            state.refetched_at = Some(now);
         }
-        if last.is_some_and(|at| at.elapsed() < source.refetch_interval) {
-            return Ok(None);
+        match fetch_jwks(source, seen.jwks_uri.clone()).await {
+            Ok(keys) => {
+                let keys = Arc::new(keys);
+                self.shared.write().succeeded(&keys);
+                Ok(Some(keys))
+            }
+            Err(error) => {
+                self.shared.failed(
+                    &error,
+                    source,
+                    "fetching the provider's signing keys for an unknown key id",
+                );
+                Err(error.into())
+            }
         }
-        *last = Some(Instant::now());
-        let keys = Arc::new(fetch_jwks(source, seen.jwks_uri.clone()).await?);
-        self.store(keys.clone());
-        Ok(Some(keys))
     }
 }
 
@@ -189,7 +367,7 @@ async fn fetch_jwks(source: &KeySource, jwks_uri: String) -> Result<KeySet, Prov
         by_kid,
         unnamed,
         jwks_uri,
-        fetched_at: Instant::now(),
+        fetched_at: source.ticker.now(),
     })
 }
 

@@ -3,7 +3,10 @@
 //! [`BearerVerifier`] knows the provider's issuer and keys and judges a token for one
 //! endpoint's [`Requirements`]: signature by `kid` with an allow-list of asymmetric
 //! algorithms (ES384, ES256, RS256, PS256), `typ: at+jwt`, `iss`, `exp`/`nbf` with a
-//! leeway, `aud`, each required scope as a whole word, and the organization. A token
+//! leeway, `aud`, each required scope as a whole word, and the organization: a
+//! requirement that names no organization accepts only global tokens, never one scoped
+//! to an organization (`organization_id` claim) unless it opts in with
+//! [`Requirements::allow_organization_scoped_tokens`]. A token
 //! that names an unknown key makes it fetch the JWKS again (rate limited, one fetch at
 //! a time), so key rotation needs no restart. Verified tokens are cached until they
 //! expire, by a keyed 128-bit hash of the token (the cache never holds a token).
@@ -39,13 +42,14 @@ pub(crate) mod verify;
 
 use std::{fmt, sync::Arc, time::Duration};
 
+pub(crate) use error::retry_seconds;
 pub use error::{BearerError, InvalidToken};
 pub use header::Credentials;
 pub use requirements::Requirements;
 
 use self::{
     cache::{TokenKey, VerifiedCache},
-    keys::{KeyCache, KeySource},
+    keys::{KeyCache, KeySource, Ticker},
     verify::Verified,
 };
 use crate::{
@@ -121,6 +125,7 @@ impl BearerVerifier {
                 http,
                 ttl: settings.discovery_ttl,
                 refetch_interval: Duration::from_secs(10),
+                ticker: Ticker::default(),
             },
             60,
             DEFAULT_CACHE_CAPACITY,
@@ -165,6 +170,10 @@ impl BearerVerifier {
     ///
     /// The signature and the endpoint-independent claims are checked once per token
     /// (then cached until it expires); audience, organization and scopes on every call.
+    /// A token scoped to an organization is refused with
+    /// [`InvalidToken::OrganizationScoped`] unless `requirements` names that
+    /// organization or allows any
+    /// ([`Requirements::allow_organization_scoped_tokens`]).
     pub async fn verify(
         &self,
         token: &str,
@@ -320,7 +329,10 @@ impl BearerVerifierBuilder {
         self
     }
 
-    /// The shortest time between two JWKS fetches for unknown key ids (default 10 s).
+    /// The shortest time between two JWKS fetches for unknown key ids, and how long a
+    /// failed fetch of the keys is not tried again (default 10 s). During that back-off,
+    /// tokens the cached keys can judge are still verified; without keys, requests are
+    /// answered at once with [`BearerError::KeysUnavailable`] (503).
     pub fn jwks_refetch_interval(mut self, interval: Duration) -> Self {
         self.refetch_interval = interval;
         self
@@ -366,6 +378,7 @@ impl BearerVerifierBuilder {
                 http: HttpClient::new(self.http_timeout),
                 ttl: self.discovery_ttl,
                 refetch_interval: self.refetch_interval,
+                ticker: Ticker::default(),
             },
             leeway,
             self.cache_capacity,

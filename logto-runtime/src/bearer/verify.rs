@@ -6,7 +6,11 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Deserializer};
 
-use super::{BearerError, InvalidToken, Requirements, keys::KeySet, requirements::Audience};
+use super::{
+    BearerError, InvalidToken, Requirements,
+    keys::KeySet,
+    requirements::{Audience, OrganizationScope},
+};
 use crate::config::ORGANIZATIONS_RESOURCE;
 
 /// The algorithms we verify: what Logto signs with (ES384 by default, RS256 when a tenant
@@ -205,39 +209,26 @@ impl Verified {
     }
 
     /// The endpoint's checks: audience, organization, then scopes (a token for another
-    /// API is invalid here, whatever its scopes). Returns the matched resource.
-    /// Returns the position of the matched resource in `aud` (no allocation on the
-    /// hot path) and the organization.
+    /// API is invalid here, whatever its scopes). Returns the position of the matched
+    /// resource in `aud` (no allocation on the hot path) and the organization.
     pub fn check(
         &self,
         requirements: &Requirements<'_>,
     ) -> Result<(Option<usize>, Option<String>), BearerError> {
         let position = |aud: &str| self.audiences.iter().position(|a| a == aud);
-        let (resource, organization) = match requirements.audience {
+        let resource = match requirements.audience {
             Audience::Resource(resource) => {
                 let Some(index) = position(resource) else {
                     return Err(InvalidToken::WrongAudience(resource.to_owned()).into());
                 };
-                (Some(index), self.organization_id.clone())
+                Some(index)
             }
             Audience::Organization(organization) => {
                 let expected = format!("urn:logto:organization:{organization}");
                 if position(&expected).is_none() {
                     return Err(InvalidToken::WrongAudience(expected).into());
                 }
-                (None, Some(organization.to_owned()))
-            }
-            Audience::OrganizationResource {
-                resource,
-                organization,
-            } => {
-                let Some(index) = position(resource) else {
-                    return Err(InvalidToken::WrongAudience(resource.to_owned()).into());
-                };
-                if self.organization_id.as_deref() != Some(organization) {
-                    return Err(InvalidToken::WrongOrganization(organization.to_owned()).into());
-                }
-                (Some(index), Some(organization.to_owned()))
+                None
             }
             Audience::AnyOf(resources) => {
                 let Some(index) = resources
@@ -257,9 +248,12 @@ impl Verified {
                     };
                     return Err(InvalidToken::WrongAudience(expected).into());
                 };
-                (Some(index), self.organization_id.clone())
+                Some(index)
             }
         };
+        let organization_token = matches!(requirements.audience, Audience::Organization(_));
+        let organization =
+            self.check_organization(requirements.organization, organization_token)?;
         if !requirements
             .scopes
             .iter()
@@ -274,5 +268,33 @@ impl Verified {
             });
         }
         Ok((resource, organization))
+    }
+
+    /// The `organization_id` claim against what the endpoint accepts; every audience
+    /// goes through here, and the match is exhaustive, so no requirement can leave the
+    /// claim unread. Returns the organization the token is good for.
+    fn check_organization(
+        &self,
+        accepted: OrganizationScope<'_>,
+        organization_token: bool,
+    ) -> Result<Option<String>, InvalidToken> {
+        match (accepted, self.organization_id.as_deref()) {
+            (OrganizationScope::None, None) => Ok(None),
+            // Its scopes are the user's roles in that organization, not app-wide ones.
+            (OrganizationScope::None, Some(_)) => Err(InvalidToken::OrganizationScoped),
+            (OrganizationScope::Any, claim) => Ok(claim.map(str::to_owned)),
+            (OrganizationScope::Exactly(expected), Some(claim)) if claim == expected => {
+                Ok(Some(expected.to_owned()))
+            }
+            // An organization token may leave the claim out: its `aud`
+            // (`urn:logto:organization:<id>`, checked by the caller) names the
+            // organization.
+            (OrganizationScope::Exactly(expected), None) if organization_token => {
+                Ok(Some(expected.to_owned()))
+            }
+            (OrganizationScope::Exactly(expected), _) => {
+                Err(InvalidToken::WrongOrganization(expected.to_owned()))
+            }
+        }
     }
 }

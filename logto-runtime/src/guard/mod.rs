@@ -28,6 +28,8 @@ pub struct GuardSpec {
     pub resource: Option<&'static str>,
     /// The path parameter that holds the organization id.
     pub organization: Option<&'static str>,
+    /// Bearer tokens scoped to any organization pass too, not only global ones.
+    pub allow_organization_scoped_tokens: bool,
     /// Bearer tokens only: cookies are ignored.
     pub bearer_only: bool,
     /// Signed out: redirect to sign-in and back instead of 401.
@@ -196,6 +198,7 @@ mod tests {
         scopes: &["write"],
         resource: None,
         organization: None,
+        allow_organization_scoped_tokens: false,
         bearer_only: false,
         redirect: false,
     };

@@ -29,6 +29,12 @@ pub(crate) async fn members(Path(org_id): Path<String>) -> String {
     org_id
 }
 
+// Global tokens and tokens scoped to any organization; the handler reads which.
+#[logto::protected(config = Auth, scope = "read", bearer_only, allow_organization_scoped_tokens)]
+async fn reports(token: AccessToken) -> String {
+    token.organization_id().unwrap_or("global").to_owned()
+}
+
 #[logto::protected(redirect)]
 async fn page() -> &'static str {
     "page"
@@ -40,5 +46,6 @@ fn main() {
         .route("/orders", get(orders))
         .route("/orders/{id}", get(edit))
         .route("/orgs/{org_id}/members", get(members))
+        .route("/reports", get(reports))
         .route("/page", get(page));
 }
