@@ -108,7 +108,7 @@ pub(crate) async fn live_session(
         return Ok(Some(live));
     }
     let sub = live.sub();
-    match persist::refresh(inner, handle, &mut live.data, None, &sub).await {
+    match persist::refresh(inner, handle, &mut live.data, None, None, &sub).await {
         Ok(_) => {}
         Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
             handle.lock().set_session(None);
@@ -138,7 +138,7 @@ pub(crate) async fn userinfo(
     let fresh = live.data.access_token.as_ref().filter(|t| t.is_fresh(now));
     let access_token = match fresh {
         Some(token) => token.token.clone(),
-        None => userinfo_token(inner, handle, live, &sub).await?,
+        None => userinfo_token(inner, handle, live, None, &sub).await?,
     };
     let claims = match oidc::userinfo::fetch(inner, &access_token, &sub).await {
         // The provider no longer takes the token (revoked, or its grant ended): never
@@ -150,7 +150,8 @@ pub(crate) async fn userinfo(
                 "the userinfo endpoint refused the access token; refreshing it once"
             );
             live.data.access_token = None;
-            let access_token = userinfo_token(inner, handle, live, &sub).await?;
+            let access_token =
+                userinfo_token(inner, handle, live, Some(&access_token), &sub).await?;
             match oidc::userinfo::fetch(inner, &access_token, &sub).await {
                 Err(ProviderError::OAuth(error)) if error.code == OAuthErrorCode::InvalidToken => {
                     tracing::warn!(
@@ -173,14 +174,16 @@ pub(crate) async fn userinfo(
     Ok(claims)
 }
 
-/// A new access token for the userinfo endpoint, written back to the session.
+/// A new access token for the userinfo endpoint, written back to the session; never
+/// the one the provider `refused`.
 async fn userinfo_token(
     inner: &Inner,
     handle: &SessionHandle,
     live: &mut Live,
+    refused: Option<&str>,
     sub: &str,
 ) -> Result<String, ContextError> {
-    let refreshed = persist::refresh(inner, handle, &mut live.data, None, sub).await;
+    let refreshed = persist::refresh(inner, handle, &mut live.data, None, refused, sub).await;
     handle.lock().set_session(Some(live.data.clone()));
     match refreshed {
         Ok(token) => Ok(token.token),
@@ -221,7 +224,7 @@ pub(crate) async fn access_token(
             let before = live.data.clone();
             let sub = live.sub();
             let refreshed =
-                persist::refresh(inner, handle, &mut live.data, Some(request), &sub).await;
+                persist::refresh(inner, handle, &mut live.data, Some(request), None, &sub).await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
                     handle.lock().set_session(None);

@@ -20,10 +20,16 @@ use crate::{
 /// crashed holder frees it after that. A holder whose lease lapsed anyway still saves
 /// what it got: `merge` keeps the most recently issued refresh token.
 fn lock_lease(settings: &crate::settings::Settings) -> Duration {
-    settings.http_timeout * 4 + settings.store_timeout * 4 + Duration::from_secs(1)
+    settings
+        .http_timeout
+        .saturating_mul(4)
+        .saturating_add(settings.store_timeout.saturating_mul(4))
+        .saturating_add(Duration::from_secs(1))
 }
-/// How often a waiter asks for the lock again.
+/// How soon a waiter asks for the lock again, at first.
 const LOCK_POLL: Duration = Duration::from_millis(20);
+/// How long a waiter waits between asks, at most.
+const LOCK_POLL_MAX: Duration = Duration::from_millis(250);
 
 fn sealed_name(id: &str) -> String {
     format!("logto-session:{id}")
@@ -213,6 +219,7 @@ async fn acquire(
     let lease = lock_lease(&inner.settings);
     // A waiter outlasts one full lease of the holder before it gives up.
     let deadline = tokio::time::Instant::now() + lease + LOCK_POLL;
+    let mut pause = LOCK_POLL;
     loop {
         if let Some(token) = bounded(timeout, store.try_lock(key, lease)).await? {
             return Ok(token);
@@ -220,18 +227,24 @@ async fn acquire(
         if tokio::time::Instant::now() >= deadline {
             return Err(StoreError::Timeout(lease));
         }
-        tokio::time::sleep(LOCK_POLL).await;
+        // Waiters back off (with jitter, so they do not ask in step): a slow refresh
+        // must not turn every waiting request into a stream of store round trips.
+        let jitter =
+            Duration::from_millis(rand::random::<u64>() % (LOCK_POLL.as_millis() as u64 + 1));
+        tokio::time::sleep(pause + jitter).await;
+        pause = (pause * 2).min(LOCK_POLL_MAX);
     }
 }
 
 /// The token `request` needs, if `data` already holds a usable one (`None` request:
 /// the ID token and the userinfo token). A forced request takes only a token other
-/// than the one it had.
+/// than the one it had, and no request takes the token the provider `refused`.
 fn usable(
     inner: &Inner,
     data: &SessionData,
     before: &SessionData,
     request: Option<&TokenRequest>,
+    refused: Option<&str>,
 ) -> Option<StoredToken> {
     let now = inner.settings.clock.unix_seconds();
     match request {
@@ -242,7 +255,11 @@ fn usable(
             (!request.is_forced() || changed).then(|| token.clone())
         }
         None => (data.id_expires_at > now)
-            .then(|| data.access_token.clone().filter(|t| t.is_fresh(now)))
+            .then(|| {
+                data.access_token
+                    .clone()
+                    .filter(|t| t.is_fresh(now) && Some(t.token.as_str()) != refused)
+            })
             .flatten(),
     }
 }
@@ -250,25 +267,34 @@ fn usable(
 /// Refreshes the token of `request` into `data`: in-process single flight, and with a
 /// store, under the session's store lock, reading the session again once the lock is
 /// held so a waiter uses the tokens the holder got instead of refreshing again.
+/// `refused` is a token the provider just refused: never handed out again.
 pub(crate) async fn refresh(
     inner: &Inner,
     handle: &SessionHandle,
     data: &mut SessionData,
     request: Option<&TokenRequest>,
+    refused: Option<&str>,
     sub: &str,
 ) -> Result<StoredToken, TokenError> {
+    let forced = refused.is_some();
     let Some(store) = inner.settings.store.as_deref() else {
-        return inner.refresh.refresh(inner, data, request, sub).await;
+        return inner
+            .refresh
+            .refresh(inner, data, request, forced, sub)
+            .await;
     };
     let id = handle.lock().store_id(&inner.settings);
     let Some(id) = id else {
-        return inner.refresh.refresh(inner, data, request, sub).await;
+        return inner
+            .refresh
+            .refresh(inner, data, request, forced, sub)
+            .await;
     };
     let key = format!("refresh:{id}");
     let lock = acquire(inner, store, &key)
         .await
         .map_err(TokenError::Store)?;
-    let result = refresh_locked(inner, handle, store, &id, data, request, sub).await;
+    let result = refresh_locked(inner, handle, store, &id, data, request, refused, sub).await;
     if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
         // The lock expires by itself.
         tracing::warn!(%error, "releasing a session's refresh lock failed");
@@ -276,6 +302,7 @@ pub(crate) async fn refresh(
     result
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn refresh_locked(
     inner: &Inner,
     handle: &SessionHandle,
@@ -283,6 +310,7 @@ async fn refresh_locked(
     id: &str,
     data: &mut SessionData,
     request: Option<&TokenRequest>,
+    refused: Option<&str>,
     sub: &str,
 ) -> Result<StoredToken, TokenError> {
     let timeout = inner.settings.store_timeout;
@@ -297,13 +325,16 @@ async fn refresh_locked(
         return Err(TokenError::SessionEnded);
     };
     *data = merge(data.clone(), stored);
-    if let Some(token) = usable(inner, data, &before, request) {
+    if let Some(token) = usable(inner, data, &before, request, refused) {
         handle
             .lock()
             .saved(Some(data.clone()), Some(id.to_owned()), Some(version));
         return Ok(token);
     }
-    let token = inner.refresh.refresh(inner, data, request, sub).await?;
+    let token = inner
+        .refresh
+        .refresh(inner, data, request, refused.is_some(), sub)
+        .await?;
     match save_merged(inner, store, id, data.clone(), version)
         .await
         .map_err(TokenError::Store)?

@@ -82,6 +82,7 @@ async function beforeProvider(req, res, url, route) {
     params = new URLSearchParams(req.body);
   }
   let clientId;
+  let userinfoToken;
   switch (route) {
     case '/auth':
       clientId = params.get('client_id') ?? undefined;
@@ -98,6 +99,7 @@ async function beforeProvider(req, res, url, route) {
       const [scheme, value] = (req.headers.authorization || '').split(' ');
       const token = scheme?.toLowerCase() === 'bearer' ? value : params.get('access_token');
       clientId = accessTokenClient(token);
+      userinfoToken = token;
       count('userinfo', clientId);
       break;
     }
@@ -117,7 +119,7 @@ async function beforeProvider(req, res, url, route) {
   }
   req.idpClientId = clientId;
   if (route === '/token' && req.method === 'POST') return tamperBeforeToken(clientId, res, stalled);
-  if (route === '/me') return tamperBeforeUserinfo(clientId, res);
+  if (route === '/me') return tamperBeforeUserinfo(clientId, userinfoToken, res);
   if (route === '/jwks') return endpointFault('jwks', res, stalled);
   if (route === '/.well-known/openid-configuration') return endpointFault('discovery', res, stalled);
   return false;

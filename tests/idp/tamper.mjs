@@ -72,14 +72,23 @@ export function tamperBeforeToken(clientId, res, stalled) {
   return false;
 }
 
-// The userinfo endpoint refuses the access token as RFC 6750 says: `true` every
-// time, a number that many times.
-export function tamperBeforeUserinfo(clientId, res) {
+// The userinfo endpoint refuses access tokens as RFC 6750 says: `true` every one, a
+// number N the next N distinct tokens, each of them for good (as if revoked).
+const refusedUserinfoTokens = new Map();
+
+export function tamperBeforeUserinfo(clientId, token, res) {
   const t = tamperOf(clientId);
-  if (!t.userinfo_invalid_token) return false;
-  if (typeof t.userinfo_invalid_token === 'number') {
+  const refused = refusedUserinfoTokens.get(clientId) ?? new Set();
+  refusedUserinfoTokens.set(clientId, refused);
+  if (t.userinfo_invalid_token === true) {
+    // refuse every token
+  } else if (refused.has(token)) {
+    // refused before: still refused
+  } else if (typeof t.userinfo_invalid_token === 'number' && t.userinfo_invalid_token > 0) {
     t.userinfo_invalid_token -= 1;
-    if (t.userinfo_invalid_token <= 0) delete t.userinfo_invalid_token;
+    refused.add(token);
+  } else {
+    return false;
   }
   res.writeHead(401, {
     'content-type': 'application/json; charset=utf-8',

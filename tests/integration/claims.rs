@@ -70,9 +70,17 @@ async fn start() -> TestApp {
 
 /// The test app's routes plus the claims routes, on another port of the same client.
 async fn claims_routes(app: &TestApp) -> String {
+    claims_routes_with(app, |b| b).await
+}
+
+/// As [`claims_routes`], with builder changes (the app's session store, say).
+async fn claims_routes_with(
+    app: &TestApp,
+    configure: impl FnOnce(logto::LogtoBuilder) -> logto::LogtoBuilder,
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let logto = logto::Logto::builder::<ClaimsAuth>()
+    let logto = configure(logto::Logto::builder::<ClaimsAuth>())
         .endpoint(&provider().endpoint)
         .app_id(&app.client_id)
         .app_secret("test-secret")
@@ -265,4 +273,40 @@ async fn a_refused_userinfo_token_is_refreshed_once_then_the_session_ends() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let (status, _) = get_with(&browser, &base, "/id-token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the session is gone");
+}
+
+#[tokio::test]
+async fn a_refused_userinfo_token_is_refreshed_once_in_store_mode_too() {
+    let store = std::sync::Arc::new(logto::MemoryStore::new(100));
+    let app = TestApp::start_configured::<ClaimsAuth>("claims-store", json!({}), {
+        let store = store.clone();
+        move |b| b.session_store(store)
+    })
+    .await;
+    let base = claims_routes_with(&app, {
+        let store = store.clone();
+        move |b| b.session_store(store)
+    })
+    .await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app).await;
+    let before = count(
+        &provider().counts(&app.client_id).await,
+        &["grants", "refresh_token"],
+    );
+    provider()
+        .tamper(&app.client_id, json!({"userinfo_invalid_token": 1}))
+        .await;
+    // The stored session still holds the refused token, fresh by its expiry: the
+    // retry must not take it back from the store.
+    let (status, user) = get_with(&browser, &base, "/userinfo").await;
+    assert_eq!(status, StatusCode::OK, "{user}");
+    assert_eq!(user["custom_data"], json!({"plan": "pro", "seats": 3}));
+    assert_eq!(
+        count(
+            &provider().counts(&app.client_id).await,
+            &["grants", "refresh_token"]
+        ),
+        before + 1
+    );
 }

@@ -540,7 +540,10 @@ fn signed_out(rule: Rule<'_>, logto: &Logto, parts: &Parts) -> GuardRejection {
         return GuardRejection::MissingCredentials;
     }
     GuardRejection::RedirectToSignIn {
-        location: crate::oidc::sign_in::sign_in_and_back(logto.sign_in_path(), &parts.uri),
+        location: crate::oidc::sign_in::sign_in_and_back(
+            logto.sign_in_path(),
+            super::original_uri(parts),
+        ),
     }
 }
 

@@ -17,3 +17,12 @@ pub use guard::{
 };
 pub use layer::{LogtoLayer, LogtoService};
 pub use rejection::AuthRejection;
+
+/// The request's URI as the browser sent it: axum's `OriginalUri` when a nested router
+/// stripped a prefix from `parts.uri`.
+pub(crate) fn original_uri(parts: &http::request::Parts) -> &http::Uri {
+    parts
+        .extensions
+        .get::<::axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
+}

@@ -94,12 +94,14 @@ impl Default for SessionGuardCache {
     }
 }
 
-/// The ends of the sealed session value as `chunks::join` would read it: the plain
-/// cookie, or the chunks `.0`, `.1`, ... (the first of each name, as `join` finds it).
-/// `None` without a session cookie.
+/// The ends of the sealed session value exactly as the session reader finds it
+/// (`RequestSession::from_headers`, then `chunks::join`): the first plain cookie, or
+/// the first of each chunk `.0`, `.1`, ... named exactly as `join` names them. `None`
+/// when the reader finds no value (none at all, a chunk past the limit, more bytes
+/// than the budget).
 fn sealed_ends<'h>(headers: &'h HeaderMap, name: &str) -> Option<(usize, &'h [u8], &'h [u8])> {
     let mut plain: Option<&str> = None;
-    let mut parts: [Option<&str>; chunks::MAX_CHUNKS] = [None; chunks::MAX_CHUNKS];
+    let mut parts: [Option<&str>; chunks::MAX_CHUNKS + 1] = [None; chunks::MAX_CHUNKS + 1];
     let pairs = headers
         .get_all(COOKIE)
         .iter()
@@ -113,7 +115,7 @@ fn sealed_ends<'h>(headers: &'h HeaderMap, name: &str) -> Option<(usize, &'h [u8
         let value = value.trim_matches('"');
         if rest.is_empty() {
             plain.get_or_insert(value);
-        } else if let Some(index) = rest.strip_prefix('.').and_then(|i| i.parse::<usize>().ok())
+        } else if let Some(index) = rest.strip_prefix('.').and_then(chunk_index)
             && let Some(slot) = parts.get_mut(index)
         {
             slot.get_or_insert(value);
@@ -123,13 +125,28 @@ fn sealed_ends<'h>(headers: &'h HeaderMap, name: &str) -> Option<(usize, &'h [u8
         Some(value) => (value, value, value.len()),
         None => {
             let present = parts.iter().map_while(|p| *p);
+            if present.clone().count() > chunks::MAX_CHUNKS {
+                return None;
+            }
             let len = present.clone().map(str::len).sum();
             (present.clone().next()?, present.last()?, len)
         }
     };
+    if len > chunks::MAX_COOKIE_BYTES {
+        return None;
+    }
     let head = &first.as_bytes()[..HEAD.min(first.len())];
     let tail = &last.as_bytes()[last.len().saturating_sub(TAIL)..];
     Some((len, head, tail))
+}
+
+/// A chunk's index as `chunks::join` writes it: decimal, no sign, no leading zero.
+fn chunk_index(digits: &str) -> Option<usize> {
+    let canonical = digits == "0" || (!digits.starts_with('0') && !digits.is_empty());
+    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 impl Key {
@@ -293,6 +310,15 @@ mod tests {
         assert_eq!(tail, b"TTTTTTTTTTTTTTTTTTTTTT");
         let only_second = format!("{}={}", split[1].0, split[1].1);
         assert_eq!(sealed_ends(&headers(&[&only_second]), "logto_app"), None);
+        // Names the reader never looks up change nothing; a chunk past the limit makes
+        // the reader refuse the session, so the cache has no key either.
+        let odd = format!("{cookie}; logto_app.01=x; logto_app.+1=y");
+        assert_eq!(
+            sealed_ends(&headers(&[&odd]), "logto_app"),
+            Some((len, head, tail))
+        );
+        let extra = format!("{cookie}; logto_app.{}=x", chunks::MAX_CHUNKS);
+        assert_eq!(sealed_ends(&headers(&[&extra]), "logto_app"), None);
     }
 
     fn session() -> SessionData {

@@ -211,7 +211,11 @@ pub(crate) fn check_token_type(url: &str, token_type: &str) -> Result<(), Provid
     } else {
         Err(ProviderError::InvalidResponse {
             url: url.to_owned(),
-            reason: format!("the token response's `token_type` is `{token_type}`, not `Bearer`"),
+            reason: format!(
+                "the token response's `token_type` is `{}`, not `Bearer`",
+                // The provider's text, bounded: it goes to the logs.
+                token_type.chars().take(32).collect::<String>()
+            ),
         })
     }
 }

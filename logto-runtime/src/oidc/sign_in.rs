@@ -145,7 +145,8 @@ pub(crate) fn default_target(base: &Url) -> String {
 }
 
 /// The sign-in URL that comes back to the request's own path afterwards, for guards and
-/// extractors that redirect a signed-out browser.
+/// extractors that redirect a signed-out browser. `uri` is the request's URI as the
+/// browser sent it (axum's `OriginalUri` under a nested router).
 pub(crate) fn sign_in_and_back(sign_in_path: &str, uri: &http::Uri) -> String {
     let back = uri.path_and_query().map_or("/", |p| p.as_str());
     if back.len() > MAX_TARGET_LEN {

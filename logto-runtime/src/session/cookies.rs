@@ -47,6 +47,10 @@ pub(crate) struct RequestSession {
     renew: bool,
 }
 
+/// What a sign-in's cookie may always take, whatever the session holds: one sign-in
+/// without a target, sealed (about 350 bytes), with room to spare.
+const MIN_TRANSACTION_BUDGET: usize = 600;
+
 fn transactions_name(settings: &Settings) -> String {
     format!("{}_signin", settings.cookie_name)
 }
@@ -162,13 +166,18 @@ impl RequestSession {
         self.renew = false;
     }
 
-    fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
-        let Some(sealed) = chunks::join(name, |n| {
+    /// The sealed value of the cookie family `name` as the request carries it.
+    pub fn sealed_value(&self, name: &str) -> Option<String> {
+        chunks::join(name, |n| {
             self.cookies
                 .iter()
                 .find(|(k, _)| k == n)
                 .map(|(_, v)| v.as_str())
-        }) else {
+        })
+    }
+
+    fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
+        let Some(sealed) = self.sealed_value(name) else {
             return (None, false);
         };
         let value = settings
@@ -285,13 +294,19 @@ impl RequestSession {
             }),
             Slot::Unread => None,
         };
+        // Sign-ins share the budget with the session the browser holds (a crafted link
+        // with a long target must not push a signed-in user's cookies past what
+        // proxies accept); one short sign-in always fits.
+        let tx_budget = chunks::MAX_COOKIE_BYTES
+            .saturating_sub(self.held_bytes(&settings.cookie_name))
+            .max(MIN_TRANSACTION_BUDGET);
         let tx_bytes = self.write(
             transactions,
             &transactions_name(settings),
             TRANSACTION_LIFETIME_SECS,
             settings,
             &mut headers,
-            |_| true,
+            |sealed| chunks::pair_bytes(sealed) <= tx_budget,
         );
         let budget = chunks::MAX_COOKIE_BYTES.saturating_sub(tx_bytes);
         if self.store_mode {
@@ -313,7 +328,7 @@ impl RequestSession {
                 |_| true,
             );
         } else {
-            let written = self.write(
+            self.write(
                 View::of(&self.session),
                 &settings.cookie_name,
                 SESSION_LIFETIME_SECS,
@@ -321,14 +336,6 @@ impl RequestSession {
                 &mut headers,
                 |sealed| chunks::pair_bytes(sealed) <= budget,
             );
-            if written > budget {
-                tracing::warn!(
-                    target: "logto::session",
-                    bytes = written,
-                    budget,
-                    "the session cookie exceeds the cookie budget even without its cached tokens"
-                );
-            }
         }
         headers
     }
@@ -337,6 +344,15 @@ impl RequestSession {
     /// one); returns the bytes of the `name=value` pairs the browser then holds.
     /// `fits` says whether the sealed chunks are within budget; while they are not, the
     /// value gives up what can be fetched again ([`Evict`]).
+    /// The bytes of the `name=value` pairs of the family `name` the browser holds.
+    fn held_bytes(&self, name: &str) -> usize {
+        self.cookies
+            .iter()
+            .filter(|(n, _)| chunks::is_part_of(name, n))
+            .map(|(n, v)| n.len() + 1 + v.len())
+            .sum()
+    }
+
     fn write<T: Serialize + Evict>(
         &self,
         view: Option<View<'_, T>>,
@@ -346,13 +362,7 @@ impl RequestSession {
         out: &mut Vec<String>,
         fits: impl Fn(&[(String, String)]) -> bool,
     ) -> usize {
-        let held = || {
-            self.cookies
-                .iter()
-                .filter(|(n, _)| chunks::is_part_of(name, n))
-                .map(|(n, v)| n.len() + 1 + v.len())
-                .sum()
-        };
+        let held = || self.held_bytes(name);
         let Some(View {
             value,
             stale,
@@ -372,8 +382,19 @@ impl RequestSession {
                     return held();
                 };
                 let sealed = chunks::split(name, &settings.keys.seal(name, &plain));
-                if fits(&sealed) || !value.to_mut().evict_one() {
+                if fits(&sealed) {
                     break sealed;
+                }
+                if !value.to_mut().evict_one() {
+                    // Reading would refuse it: clear the cookie rather than send bytes
+                    // that only make proxies refuse the user's requests.
+                    tracing::error!(
+                        target: "logto::session",
+                        cookie = name,
+                        bytes = chunks::pair_bytes(&sealed),
+                        "a cookie exceeds the cookie budget even without what it can fetch again: cleared (keep sessions in a store)"
+                    );
+                    break Vec::new();
                 }
             };
             for (chunk_name, chunk) in &written {
@@ -423,7 +444,24 @@ trait Evict: Clone {
 }
 
 impl Evict for SessionId {}
-impl Evict for Transactions {}
+
+impl Evict for Transactions {
+    /// The oldest sign-in goes first; the last one left gives up its target (the
+    /// callback then lands on the base URL).
+    fn evict_one(&mut self) -> bool {
+        if self.0.len() > 1 {
+            self.0.remove(0);
+            return true;
+        }
+        match self.0.first_mut() {
+            Some(tx) if !tx.redirect.is_empty() => {
+                tx.redirect.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 impl Evict for SessionData {
     /// Organization tokens fetched longest ago go first (they share one lifetime, so
@@ -449,4 +487,47 @@ impl Evict for SessionData {
 fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderValue, header::COOKIE};
+
+    use super::*;
+    use crate::session::Transaction;
+
+    #[test]
+    fn a_sign_in_on_a_full_session_keeps_the_cookies_within_reach_of_proxies() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        // The browser holds a session cookie close to the budget.
+        let held = format!("{}={}", settings.cookie_name, "x".repeat(6_900));
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&held).unwrap());
+        let mut request = RequestSession::from_headers(&headers, &settings);
+        // A crafted link: several sign-ins with the longest targets.
+        for i in 0..3 {
+            request.transactions(&settings).push(
+                Transaction {
+                    state: format!("state-{i}"),
+                    pkce_verifier: "v".repeat(43),
+                    nonce: "n".repeat(22),
+                    redirect: format!("/{}", "a".repeat(2000)),
+                    created_at: 0,
+                },
+                0,
+            );
+        }
+        let written = request.set_cookie_headers(&settings);
+        let tx: Vec<_> = written.iter().filter(|c| c.contains("_signin")).collect();
+        assert_eq!(tx.len(), 1, "{written:?}");
+        let pair = tx[0].split(';').next().unwrap_or_default();
+        assert!(pair.len() <= MIN_TRANSACTION_BUDGET, "{} bytes", pair.len());
+        // The one sign-in left is the newest, without its target.
+        let (name, value) = pair.split_once('=').unwrap();
+        let plain = settings.keys.open(name, value).unwrap();
+        let txs: Transactions = serde_json::from_slice(&plain).unwrap();
+        assert_eq!(txs.0.len(), 1);
+        assert_eq!(txs.0[0].state, "state-2");
+        assert_eq!(txs.0[0].redirect, "");
+    }
 }

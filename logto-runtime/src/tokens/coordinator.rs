@@ -66,7 +66,9 @@ impl RefreshOutcome {
             data.id_expires_at = *id_expires_at;
         }
         if self.refresh_token.is_some() || self.id_token.is_some() {
-            data.issued_at = data.issued_at.max(self.issued_at);
+            // Strictly newer than the tokens it replaces, even when this clock is
+            // behind the one that issued those: a merge must never prefer the parent.
+            data.issued_at = self.issued_at.max(data.issued_at.saturating_add(1));
         }
         match &self.key {
             None => data.access_token = Some(self.token.clone()),
@@ -145,16 +147,19 @@ impl RefreshCoordinator {
 
     /// Refreshes the token of `request` (`None`: the userinfo token and the ID token)
     /// into `data`, waiting for and reusing any refresh in flight for the same refresh
-    /// token. A forced request reuses only a refresh that ended after it started.
+    /// token. A forced request (or `forced`, when the provider refused the token)
+    /// reuses only a refresh that ended after it started.
     pub async fn refresh(
         &self,
         inner: &Inner,
         data: &mut SessionData,
         request: Option<&TokenRequest>,
+        forced: bool,
         sub: &str,
     ) -> Result<StoredToken, TokenError> {
         let key = request.map(TokenRequest::key);
-        let not_before = request.filter(|r| r.is_forced()).map(|_| Instant::now());
+        let forced = forced || request.is_some_and(TokenRequest::is_forced);
+        let not_before = forced.then(Instant::now);
         for _ in 0..16 {
             let refresh_token = data
                 .refresh_token
@@ -234,4 +239,60 @@ impl RefreshCoordinator {
 enum Step {
     Done(Result<StoredToken, TokenError>),
     Retry,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persist::merge;
+
+    fn session(refresh_token: &str, issued_at: i64) -> SessionData {
+        SessionData {
+            id_token: format!("id-{refresh_token}"),
+            refresh_token: Some(refresh_token.into()),
+            access_token: None,
+            tokens: Default::default(),
+            userinfo: None,
+            id_expires_at: 100,
+            issued_at,
+            expires_at: 1000,
+        }
+    }
+
+    fn outcome(refresh_token: &str, issued_at: i64) -> RefreshOutcome {
+        RefreshOutcome {
+            refresh_token: Some(refresh_token.into()),
+            id_token: None,
+            key: None,
+            issued_at,
+            token: StoredToken {
+                token: "access".into(),
+                scope: None,
+                expires_at: 60,
+                refresh_at: 30,
+            },
+        }
+    }
+
+    #[test]
+    fn a_refresh_is_newer_than_its_parent_even_on_a_clock_behind() {
+        // Another instance, its clock ahead, issued the parent at 1000; this one
+        // refreshes with its clock at 400, while a save of the parent lands meanwhile.
+        let parent = session("parent", 1000);
+        let mut child = parent.clone();
+        outcome("child", 400).apply(&mut child);
+        assert_eq!(child.issued_at, 1001);
+        let merged = merge(child, parent.clone());
+        assert_eq!(merged.refresh_token.as_deref(), Some("child"));
+        let merged = merge(parent, {
+            let mut child = session("parent", 1000);
+            outcome("child", 400).apply(&mut child);
+            child
+        });
+        assert_eq!(
+            merged.refresh_token.as_deref(),
+            Some("child"),
+            "in either order"
+        );
+    }
 }
