@@ -108,7 +108,7 @@ pub fn cookie_header(input: &[u8]) {
     let cache = SessionGuardCache::default();
     let key = Key::new(
         &cache,
-        &headers,
+        &session,
         settings,
         Some("https://api.example"),
         None,

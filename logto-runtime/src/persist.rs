@@ -29,7 +29,7 @@ fn lock_lease(settings: &crate::settings::Settings) -> Duration {
 /// How soon a waiter asks for the lock again, at first.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 /// How long a waiter waits between asks, at most.
-const LOCK_POLL_MAX: Duration = Duration::from_millis(250);
+const LOCK_POLL_MAX: Duration = Duration::from_millis(100);
 
 fn sealed_name(id: &str) -> String {
     format!("logto-session:{id}")

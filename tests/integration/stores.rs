@@ -752,9 +752,11 @@ async fn across_instances(example: &'static str, store_env: Vec<(&'static str, S
     let (port_a, port_b) = (free_port(), free_port());
     let base = format!("http://127.0.0.1:{port_a}");
     let client_id = unique(example);
-    // Tokens of 4 s: stale after 2 s (the leeway is at most half the lifetime).
+    // Tokens of 10 s: stale after 5 s (the leeway is at most half the lifetime), which
+    // leaves the burst below 5 s to finish on a loaded machine before the refreshed
+    // token is stale in turn.
     let mut registration = idp::client(&client_id, "test-secret", &base);
-    registration["ttl"] = json!({"access_token": 4});
+    registration["ttl"] = json!({"access_token": 10});
     provider().register_client(registration).await;
     let mut env = vec![
         ("LOGTO_ENDPOINT", provider().endpoint.clone()),
@@ -802,7 +804,7 @@ async fn across_instances(example: &'static str, store_env: Vec<(&'static str, S
     };
     assert_eq!(refreshes().await, 1);
 
-    tokio::time::sleep(Duration::from_millis(2300)).await;
+    tokio::time::sleep(Duration::from_millis(5300)).await;
     let answers = join_all((0..40).map(|i| {
         let (url, cookie) = (
             token_url(if i % 2 == 0 { port_a } else { port_b }),

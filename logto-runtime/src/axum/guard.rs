@@ -377,14 +377,17 @@ async fn run<S: Send + Sync>(
                 None => (None, None),
             };
             let now = inner.settings.clock.unix_seconds();
-            let key = session_cache::Key::new(
-                &inner.guard_cache,
-                &parts.headers,
-                &inner.settings,
-                resource,
-                org,
-                target.is_some(),
-            );
+            let key = {
+                let session = handle.lock();
+                session_cache::Key::new(
+                    &inner.guard_cache,
+                    &session,
+                    &inner.settings,
+                    resource,
+                    org,
+                    target.is_some(),
+                )
+            };
             if let Some(verdict) = key.as_ref().and_then(|key| {
                 inner
                     .guard_cache
@@ -458,7 +461,7 @@ async fn session_guard(
     parts: &Parts,
     rule: Rule<'_>,
     request: Option<TokenRequest>,
-    cache_key: Option<session_cache::Key>,
+    cache_key: Option<session_cache::Key<'_>>,
     now: i64,
     logto: &Logto,
     handle: SessionHandle,
@@ -489,7 +492,7 @@ async fn session_guard(
 fn remember(
     inner: &Inner,
     handle: &SessionHandle,
-    key: &session_cache::Key,
+    key: &session_cache::Key<'_>,
     request: Option<&TokenRequest>,
     token: Option<AccessToken>,
     now: i64,

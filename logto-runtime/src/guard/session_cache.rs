@@ -13,8 +13,8 @@
 //! whatever the session's size: the sealed value's length, its first bytes (format and
 //! the AES-GCM nonce, fresh at every seal) and its last bytes (the GCM tag, which
 //! authenticates everything between), plus the token request. Entries keep that
-//! material and are found by a keyed 128-bit SipHash of it (a random key per cache, so
-//! nobody can make two keys collide), then compared in full. The cache is bounded in
+//! material and are found by a keyed SipHash-1-3 of it (a random key per cache, so
+//! nobody can make keys collide to slow the map down), then compared in full. The cache is bounded in
 //! entries and in bytes.
 
 use std::{
@@ -23,12 +23,11 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use http::{HeaderMap, header::COOKIE};
-use siphasher::sip128::{Hasher128, SipHasher13};
+use siphasher::sip::SipHasher13;
 
 use crate::{
     bearer::cache::{PassThrough, TokenHash},
-    session::{SessionData, chunks},
+    session::{RequestSession, SessionData},
     settings::Settings,
     tokens::AccessToken,
 };
@@ -67,11 +66,15 @@ impl Verdict {
     }
 }
 
-/// What identifies a verdict: the ends of the sealed session cookie and the token
-/// request, as length-prefixed parts.
-pub(crate) struct Key {
-    hash: u128,
-    material: Vec<u8>,
+/// What identifies a verdict: the ends of the sealed session cookie (copied) and the
+/// token request (borrowed); the fast path allocates nothing.
+pub(crate) struct Key<'a> {
+    hash: u64,
+    len: [u8; 8],
+    head: ([u8; HEAD], usize),
+    tail: ([u8; TAIL], usize),
+    /// The resource, the organization, and whether a token is needed.
+    request: [&'a [u8]; 3],
 }
 
 #[derive(Default)]
@@ -94,98 +97,80 @@ impl Default for SessionGuardCache {
     }
 }
 
-/// The ends of the sealed session value exactly as the session reader finds it
-/// (`RequestSession::from_headers`, then `chunks::join`): the first plain cookie, or
-/// the first of each chunk `.0`, `.1`, ... named exactly as `join` names them. `None`
-/// when the reader finds no value (none at all, a chunk past the limit, more bytes
-/// than the budget).
-fn sealed_ends<'h>(headers: &'h HeaderMap, name: &str) -> Option<(usize, &'h [u8], &'h [u8])> {
-    let mut plain: Option<&str> = None;
-    let mut parts: [Option<&str>; chunks::MAX_CHUNKS + 1] = [None; chunks::MAX_CHUNKS + 1];
-    let pairs = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='));
-    for (cookie, value) in pairs {
-        let Some(rest) = cookie.strip_prefix(name) else {
-            continue;
-        };
-        let value = value.trim_matches('"');
-        if rest.is_empty() {
-            plain.get_or_insert(value);
-        } else if let Some(index) = rest.strip_prefix('.').and_then(chunk_index)
-            && let Some(slot) = parts.get_mut(index)
-        {
-            slot.get_or_insert(value);
-        }
-    }
-    let (first, last, len) = match plain {
-        Some(value) => (value, value, value.len()),
-        None => {
-            let present = parts.iter().map_while(|p| *p);
-            if present.clone().count() > chunks::MAX_CHUNKS {
-                return None;
-            }
-            let len = present.clone().map(str::len).sum();
-            (present.clone().next()?, present.last()?, len)
-        }
-    };
-    if len > chunks::MAX_COOKIE_BYTES {
-        return None;
-    }
-    let head = &first.as_bytes()[..HEAD.min(first.len())];
-    let tail = &last.as_bytes()[last.len().saturating_sub(TAIL)..];
-    Some((len, head, tail))
-}
-
-/// A chunk's index as `chunks::join` writes it: decimal, no sign, no leading zero.
-fn chunk_index(digits: &str) -> Option<usize> {
-    let canonical = digits == "0" || (!digits.starts_with('0') && !digits.is_empty());
-    if !canonical || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-impl Key {
-    /// The key of a request and a guard's token request, or `None` when there is
-    /// nothing to cache (no session cookie, or sessions in a store, which change
-    /// behind an unchanged cookie).
+impl<'a> Key<'a> {
+    /// The key of a request's session and a guard's token request, or `None` when
+    /// there is nothing to cache (no session cookie, or sessions in a store, which
+    /// change behind an unchanged cookie). The session's cookies are read exactly as
+    /// the session reader reads them: it is the reader's own parse.
     pub fn new(
         cache: &SessionGuardCache,
-        headers: &HeaderMap,
+        session: &RequestSession,
         settings: &Settings,
-        resource: Option<&str>,
-        organization: Option<&str>,
+        resource: Option<&'a str>,
+        organization: Option<&'a str>,
         needs_token: bool,
     ) -> Option<Self> {
         if settings.store.is_some() {
             return None;
         }
-        let (len, head, tail) = sealed_ends(headers, &settings.cookie_name)?;
-        let len = (len as u64).to_le_bytes();
-        let parts: [&[u8]; 6] = [
-            &len,
+        let (first, last, len) = session.sealed_ends(&settings.cookie_name)?;
+        let mut head = ([0; HEAD], HEAD.min(first.len()));
+        head.0[..head.1].copy_from_slice(&first.as_bytes()[..head.1]);
+        let mut tail = ([0; TAIL], TAIL.min(last.len()));
+        tail.0[..tail.1].copy_from_slice(&last.as_bytes()[last.len() - tail.1..]);
+        let mut key = Self {
+            hash: 0,
+            len: (len as u64).to_le_bytes(),
             head,
             tail,
-            resource.unwrap_or_default().as_bytes(),
-            organization.unwrap_or_default().as_bytes(),
-            if needs_token { b"t" } else { b"s" },
-        ];
-        let mut material = Vec::with_capacity(128);
-        // Lengths first, so parts cannot run into each other.
-        for part in parts {
+            request: [
+                resource.unwrap_or_default().as_bytes(),
+                organization.unwrap_or_default().as_bytes(),
+                if needs_token { b"t" } else { b"s" },
+            ],
+        };
+        let mut hasher = SipHasher13::new_with_keys(cache.keys.0, cache.keys.1);
+        for part in key.all_parts() {
+            // Lengths first, so parts cannot run into each other.
+            hasher.write_usize(part.len());
+            hasher.write(part);
+        }
+        key.hash = hasher.finish();
+        Some(key)
+    }
+
+    fn all_parts(&self) -> impl Iterator<Item = &[u8]> {
+        [
+            &self.len[..],
+            &self.head.0[..self.head.1],
+            &self.tail.0[..self.tail.1],
+        ]
+        .into_iter()
+        .chain(self.request)
+    }
+
+    /// The parts, length-prefixed, as a verdict keeps them.
+    fn material(&self) -> Box<[u8]> {
+        let mut material = Vec::new();
+        for part in self.all_parts() {
             material.extend_from_slice(&(part.len() as u64).to_le_bytes());
             material.extend_from_slice(part);
         }
-        let mut hasher = SipHasher13::new_with_keys(cache.keys.0, cache.keys.1);
-        hasher.write(&material);
-        Some(Self {
-            hash: hasher.finish128().as_u128(),
-            material,
-        })
+        material.into_boxed_slice()
+    }
+
+    /// Whether `material` is this key's, compared in full without building it.
+    fn matches(&self, mut material: &[u8]) -> bool {
+        for part in self.all_parts() {
+            let Some((len, rest)) = material.split_first_chunk::<8>() else {
+                return false;
+            };
+            if u64::from_le_bytes(*len) != part.len() as u64 || !rest.starts_with(part) {
+                return false;
+            }
+            material = &rest[part.len()..];
+        }
+        material.is_empty()
     }
 }
 
@@ -194,7 +179,7 @@ impl SessionGuardCache {
     /// has no news (`has_news` asks the refresh coordinator).
     pub fn get(
         &self,
-        key: &Key,
+        key: &Key<'_>,
         now: i64,
         has_news: impl Fn(&TokenHash) -> bool,
     ) -> Option<Arc<Verdict>> {
@@ -203,9 +188,9 @@ impl SessionGuardCache {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .map
-            .get(&(key.hash as u64))
+            .get(&key.hash)
             .cloned()?;
-        (*verdict.material == *key.material
+        (key.matches(&verdict.material)
             && now < verdict.valid_until
             && !verdict.refresh_token.as_ref().is_some_and(has_news))
         .then_some(verdict)
@@ -214,7 +199,7 @@ impl SessionGuardCache {
     /// Remembers the verdict of a guard that passed on an unchanged `session`.
     pub fn insert(
         &self,
-        key: &Key,
+        key: &Key<'_>,
         session: &SessionData,
         token_refresh_at: Option<i64>,
         token: Option<AccessToken>,
@@ -228,7 +213,7 @@ impl SessionGuardCache {
             return;
         }
         let verdict = Arc::new(Verdict {
-            material: key.material.clone().into_boxed_slice(),
+            material: key.material(),
             valid_until,
             refresh_token: session.refresh_token.as_deref().map(TokenHash::of),
             token,
@@ -244,7 +229,7 @@ impl SessionGuardCache {
                 entries.bytes = 0;
             }
         }
-        if let Some(old) = entries.map.insert(key.hash as u64, verdict) {
+        if let Some(old) = entries.map.insert(key.hash, verdict) {
             entries.bytes -= old.bytes();
         }
         entries.bytes += size;
@@ -261,9 +246,10 @@ impl SessionGuardCache {
 
 #[cfg(test)]
 mod tests {
-    use http::HeaderValue;
+    use http::{HeaderMap, HeaderValue, header::COOKIE};
 
     use super::*;
+    use crate::session::chunks;
 
     fn headers(cookies: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -275,50 +261,63 @@ mod tests {
 
     const SEALED: &str = "v1.AAAAAAAAAAAAAAAAmiddle-of-the-ciphertext-TTTTTTTTTTTTTTTTTTTTTT";
 
-    #[test]
-    fn only_our_cookie_counts() {
-        let ours = format!("logto_app={SEALED}");
-        let ours_only = headers(&[&ours]);
-        let plain = sealed_ends(&ours_only, "logto_app").unwrap();
-        let junk = format!("junk={}; {ours}; other=1", "x".repeat(100_000));
-        assert_eq!(sealed_ends(&headers(&[&junk]), "logto_app"), Some(plain));
-        assert_eq!(
-            sealed_ends(&headers(&["a=1", &ours, "b=2"]), "logto_app"),
-            Some(plain),
-            "one header per cookie (HTTP/2)"
-        );
-        assert_eq!(plain.1, b"v1.AAAAAAAAAAAAAAAA");
-        assert_eq!(plain.2, b"TTTTTTTTTTTTTTTTTTTTTT");
-        assert_eq!(sealed_ends(&headers(&["logto_apple=1"]), "logto_app"), None);
-        assert_eq!(sealed_ends(&headers(&[]), "logto_app"), None);
+    fn settings() -> Settings {
+        crate::settings::tests::builder().validate().unwrap()
+    }
+
+    /// The material of the key of a request with `cookies`, for a plain session guard.
+    fn material(settings: &Settings, cookies: &[&str]) -> Option<Box<[u8]>> {
+        let session = RequestSession::from_headers(&headers(cookies), settings);
+        let cache = SessionGuardCache::default();
+        Key::new(&cache, &session, settings, None, None, false).map(|key| key.material())
     }
 
     #[test]
-    fn chunks_are_read_as_join_reads_them() {
-        let split = chunks::split("logto_app", &SEALED.repeat(100));
+    fn only_our_cookie_counts() {
+        let settings = settings();
+        let ours = format!("{}={SEALED}", settings.cookie_name);
+        let plain = material(&settings, &[&ours]).unwrap();
+        let junk = format!("junk={}; {ours}; other=1", "x".repeat(100_000));
+        assert_eq!(material(&settings, &[&junk]), Some(plain.clone()));
+        assert_eq!(
+            material(&settings, &["a=1", &ours, "b=2"]),
+            Some(plain),
+            "one header per cookie (HTTP/2)"
+        );
+        let apple = format!("{}le=1", settings.cookie_name);
+        assert_eq!(material(&settings, &[&apple]), None);
+        assert_eq!(material(&settings, &[]), None);
+    }
+
+    #[test]
+    fn chunks_are_read_as_the_reader_reads_them() {
+        let settings = settings();
+        let name = settings.cookie_name.clone();
+        let split = chunks::split(&name, &SEALED.repeat(100));
         assert_eq!(split.len(), 2);
-        let cookie = split
+        let pairs: Vec<String> = split
             .iter()
             .rev()
             .map(|(n, v)| format!("{n}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let chunked = headers(&[&cookie]);
-        let (len, head, tail) = sealed_ends(&chunked, "logto_app").unwrap();
-        assert_eq!(len, SEALED.len() * 100);
-        assert_eq!(head, b"v1.AAAAAAAAAAAAAAAA");
-        assert_eq!(tail, b"TTTTTTTTTTTTTTTTTTTTTT");
-        let only_second = format!("{}={}", split[1].0, split[1].1);
-        assert_eq!(sealed_ends(&headers(&[&only_second]), "logto_app"), None);
+            .collect();
+        let cookie = pairs.join("; ");
+        let key = material(&settings, &[&cookie]).unwrap();
+        assert!(key.windows(HEAD).any(|w| w == &SEALED.as_bytes()[..HEAD]));
+        assert!(
+            key.windows(TAIL)
+                .any(|w| w == &SEALED.as_bytes()[SEALED.len() - TAIL..])
+        );
+        assert_eq!(
+            material(&settings, &[&pairs[0]]),
+            None,
+            "the second chunk alone"
+        );
         // Names the reader never looks up change nothing; a chunk past the limit makes
         // the reader refuse the session, so the cache has no key either.
-        let odd = format!("{cookie}; logto_app.01=x; logto_app.+1=y");
-        assert_eq!(
-            sealed_ends(&headers(&[&odd]), "logto_app"),
-            Some((len, head, tail))
-        );
-        let extra = format!("{cookie}; logto_app.{}=x", chunks::MAX_CHUNKS);
-        assert_eq!(sealed_ends(&headers(&[&extra]), "logto_app"), None);
+        let odd = format!("{cookie}; {name}.01=x; {name}.+1=y");
+        assert_eq!(material(&settings, &[&odd]), Some(key));
+        let extra = format!("{cookie}; {name}.{}=x", chunks::MAX_CHUNKS);
+        assert_eq!(material(&settings, &[&extra]), None);
     }
 
     fn session() -> SessionData {
@@ -334,21 +333,19 @@ mod tests {
         }
     }
 
-    fn settings() -> Settings {
-        crate::settings::tests::builder().validate().unwrap()
-    }
-
     #[test]
     fn junk_cookies_neither_miss_nor_grow_the_cache() {
         let cache = SessionGuardCache::default();
         let settings = settings();
         let ours = format!("{}={SEALED}", settings.cookie_name);
-        let key = Key::new(&cache, &headers(&[&ours]), &settings, None, None, false).unwrap();
+        let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
+        let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
         cache.insert(&key, &session(), None, None, 0);
         let after_one = cache.bytes();
         for i in 0..1500 {
             let junk = format!("junk{i}={}; {ours}", "x".repeat(10_000));
-            let key = Key::new(&cache, &headers(&[&junk]), &settings, None, None, false).unwrap();
+            let request = RequestSession::from_headers(&headers(&[&junk]), &settings);
+            let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
             assert!(
                 cache.get(&key, 0, |_| false).is_some(),
                 "a hit whatever the junk"
@@ -365,7 +362,8 @@ mod tests {
         let settings = settings();
         for i in 0..(CAPACITY * 2) {
             let cookie = format!("{}=v1.{i:016}middle{i:022}", settings.cookie_name);
-            let key = Key::new(&cache, &headers(&[&cookie]), &settings, None, None, false).unwrap();
+            let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
+            let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
             cache.insert(&key, &session(), None, None, 0);
             assert!(cache.bytes() <= MAX_BYTES);
             assert!(cache.verdicts.read().unwrap().map.len() <= CAPACITY);
@@ -377,40 +375,39 @@ mod tests {
         let cache = SessionGuardCache::default();
         let settings = settings();
         let ours = format!("{}={SEALED}", settings.cookie_name);
-        let h = headers(&[&ours]);
-        let key =
-            |resource, org, token| Key::new(&cache, &h, &settings, resource, org, token).unwrap();
+        let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
+        let key = |resource, org, token| {
+            Key::new(&cache, &request, &settings, resource, org, token)
+                .unwrap()
+                .material()
+        };
         let base = key(Some("https://a"), None, true);
-        assert_eq!(base.material, key(Some("https://a"), None, true).material);
-        assert_ne!(base.material, key(Some("https://b"), None, true).material);
-        assert_ne!(
-            base.material,
-            key(Some("https://a"), Some("o"), true).material
-        );
-        assert_ne!(base.material, key(Some("https://a"), None, false).material);
+        assert_eq!(base, key(Some("https://a"), None, true));
+        assert_ne!(base, key(Some("https://b"), None, true));
+        assert_ne!(base, key(Some("https://a"), Some("o"), true));
+        assert_ne!(base, key(Some("https://a"), None, false));
         let other = format!(
             "{}={}",
             settings.cookie_name,
             SEALED.replace("TTTT", "UUUU")
         );
-        let h2 = headers(&[&other]);
-        let other_key = Key::new(&cache, &h2, &settings, Some("https://a"), None, true).unwrap();
-        assert_ne!(
-            base.material, other_key.material,
-            "another tag is another session"
+        let other = RequestSession::from_headers(&headers(&[&other]), &settings);
+        let other_key = Key::new(&cache, &other, &settings, Some("https://a"), None, true).unwrap();
+        assert_ne!(base, other_key.material(), "another tag is another session");
+        let first = Key::new(&cache, &request, &settings, Some("https://a"), None, true).unwrap();
+        assert!(first.matches(&base) && !first.matches(&other_key.material()));
+        let elsewhere = SessionGuardCache::default();
+        let second = Key::new(
+            &elsewhere,
+            &request,
+            &settings,
+            Some("https://a"),
+            None,
+            true,
         );
         assert_ne!(
-            Key::new(
-                &SessionGuardCache::default(),
-                &h,
-                &settings,
-                Some("https://a"),
-                None,
-                true
-            )
-            .unwrap()
-            .hash,
-            base.hash,
+            second.map(|k| k.hash),
+            Some(first.hash),
             "hash keys are per cache"
         );
     }

@@ -39,26 +39,55 @@ pub(crate) fn split(name: &str, value: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Reassembles the value of `name` from a request's cookies: the plain cookie, or the
-/// numbered ones when they are complete from `.0` on. `None` for anything larger than
-/// this SDK writes (more chunks, or more bytes, than [`MAX_COOKIE_BYTES`] allows).
-pub(crate) fn join<'a>(name: &str, mut get: impl FnMut(&str) -> Option<&'a str>) -> Option<String> {
+/// The parts of the value of `name` in a request's cookies: the plain cookie, or the
+/// numbered ones when they are complete from `.0` on; with how many there are. `None`
+/// for anything larger than this SDK writes (more chunks, or more bytes, than
+/// [`MAX_COOKIE_BYTES`] allows). The one reading of our cookies: [`join`] reassembles
+/// it, [`ends`] keys caches by it.
+fn parts<'a>(
+    name: &str,
+    mut get: impl FnMut(&str) -> Option<&'a str>,
+) -> Option<([&'a str; MAX_CHUNKS], usize)> {
     if let Some(value) = get(name) {
-        return (value.len() <= MAX_COOKIE_BYTES).then(|| value.to_owned());
+        return (value.len() <= MAX_COOKIE_BYTES).then_some(([value; MAX_CHUNKS], 1));
     }
-    let mut value = String::new();
+    let mut parts = [""; MAX_CHUNKS];
+    let mut count = 0;
+    let mut len = 0;
     for i in 0..=MAX_CHUNKS {
         match get(&format!("{name}.{i}")) {
             Some(_) if i == MAX_CHUNKS => return None,
-            Some(chunk) => value.push_str(chunk),
+            Some(chunk) => {
+                // `count == i`: chunks are taken in order from `.0`.
+                parts[count] = chunk;
+                count += 1;
+                len += chunk.len();
+                if len > MAX_COOKIE_BYTES {
+                    return None;
+                }
+            }
             None if i == 0 => return None,
             None => break,
         }
-        if value.len() > MAX_COOKIE_BYTES {
-            return None;
-        }
     }
-    Some(value)
+    Some((parts, count))
+}
+
+/// Reassembles the value of `name` from a request's cookies (see [`parts`]).
+pub(crate) fn join<'a>(name: &str, get: impl FnMut(&str) -> Option<&'a str>) -> Option<String> {
+    let (parts, count) = parts(name, get)?;
+    Some(parts[..count].concat())
+}
+
+/// The first part, the last part and the total length of the value [`join`] would
+/// reassemble, without reassembling it.
+pub(crate) fn ends<'a>(
+    name: &str,
+    get: impl FnMut(&str) -> Option<&'a str>,
+) -> Option<(&'a str, &'a str, usize)> {
+    let (parts, count) = parts(name, get)?;
+    let len = parts[..count].iter().map(|p| p.len()).sum();
+    Some((parts[0], parts[count - 1], len))
 }
 
 /// Whether a cookie name belongs to `name`'s family (the plain one or a chunk).

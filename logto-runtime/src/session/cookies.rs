@@ -51,6 +51,20 @@ pub(crate) struct RequestSession {
 /// without a target, sealed (about 350 bytes), with room to spare.
 const MIN_TRANSACTION_BUDGET: usize = 600;
 
+/// The `name=value` pairs of a request's `Cookie` headers. UTF-8, not only visible
+/// ASCII: checking it is a fast word-at-a-time scan of a header that may hold kilobytes.
+fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| std::str::from_utf8(value.as_bytes()).ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            Some((name, value.trim_matches('"')))
+        })
+}
+
 fn transactions_name(settings: &Settings) -> String {
     format!("{}_signin", settings.cookie_name)
 }
@@ -59,17 +73,11 @@ impl RequestSession {
     pub fn from_headers(headers: &HeaderMap, settings: &Settings) -> Self {
         let session_name = settings.cookie_name.as_str();
         let tx_name = transactions_name(settings);
-        let cookies = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|header| header.split(';'))
-            .filter_map(|pair| {
-                let (name, value) = pair.trim().split_once('=')?;
-                let ours =
-                    chunks::is_part_of(session_name, name) || chunks::is_part_of(&tx_name, name);
-                ours.then(|| (name.to_owned(), value.trim_matches('"').to_owned()))
+        let cookies = cookie_pairs(headers)
+            .filter(|(name, _)| {
+                chunks::is_part_of(session_name, name) || chunks::is_part_of(&tx_name, name)
             })
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         Self {
             cookies,
@@ -166,14 +174,22 @@ impl RequestSession {
         self.renew = false;
     }
 
+    fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The sealed value of the cookie family `name` as the request carries it.
     pub fn sealed_value(&self, name: &str) -> Option<String> {
-        chunks::join(name, |n| {
-            self.cookies
-                .iter()
-                .find(|(k, _)| k == n)
-                .map(|(_, v)| v.as_str())
-        })
+        chunks::join(name, |n| self.cookie(n))
+    }
+
+    /// The first and last parts and the length of [`sealed_value`](Self::sealed_value),
+    /// read the same way without reassembling it.
+    pub fn sealed_ends(&self, name: &str) -> Option<(&str, &str, usize)> {
+        chunks::ends(name, |n| self.cookie(n))
     }
 
     fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
@@ -280,6 +296,13 @@ impl RequestSession {
     /// cookies stay within `chunks::MAX_COOKIE_BYTES`: a session that would outgrow it
     /// gives up the tokens it can fetch again (see `Evict for SessionData`).
     pub fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
+        fn dirty<T>(slot: &Slot<T>) -> bool {
+            matches!(slot, Slot::Read { changed, stale, .. } if *changed || *stale)
+        }
+        // Most responses change nothing: no serialization, no counting.
+        if !dirty(&self.transactions) && !dirty(&self.session) && !dirty(&self.id) {
+            return Vec::new();
+        }
         let mut headers = Vec::new();
         let transactions = match &self.transactions {
             // An empty list is no cookie at all.
