@@ -23,13 +23,16 @@ pub struct SignInOptions {
 }
 
 impl SignInOptions {
-    /// No options: land on `/` after sign-in.
+    /// No options: land on the base URL (its path, `/` for `http://host:3000`) after
+    /// sign-in.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Where to land after the callback: a path of this app such as `/orders?id=1`, or
-    /// an absolute URL of the same origin. Anything else lands on `/` (no open redirect).
+    /// an absolute URL of the same origin, under the base URL's path, at most 2 KB.
+    /// It is checked as a browser would read it after normalisation (`/.//host` is
+    /// refused); anything else lands on the base URL (no open redirect).
     pub fn post_redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.post_redirect_uri = Some(uri.into());
         self
