@@ -1,33 +1,16 @@
 //! The signed-in user of a request: the equivalent of Logto's `getLogtoContext`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use serde_json::{Map, Value};
 
 use crate::{
     claims::{ClaimError, Claims},
     error::{OAuthErrorCode, ProviderError, PublicMessage},
     logto::{Inner, Logto},
-    oidc, persist,
-    session::{CachedUserinfo, RequestSession, SessionData},
+    oidc,
+    session::{CachedUserinfo, SessionData, SessionHandle},
+    stored_session,
     tokens::{self, AccessToken, CatchUp, TokenError, TokenRequest},
 };
-
-/// The session cookies of one request, shared by its extractors and written back by the
-/// layer on the response.
-#[derive(Clone)]
-pub(crate) struct SessionHandle(Arc<Mutex<RequestSession>>);
-
-impl SessionHandle {
-    pub fn new(session: RequestSession) -> Self {
-        Self(Arc::new(Mutex::new(session)))
-    }
-
-    /// Never held across an `.await`.
-    pub fn lock(&self) -> MutexGuard<'_, RequestSession> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// Why the user of a request could not be known.
 #[derive(Debug, thiserror::Error)]
@@ -87,7 +70,7 @@ pub(crate) async fn live_session(
     inner: &Inner,
     handle: &SessionHandle,
 ) -> Result<Option<Live>, ContextError> {
-    persist::ensure_loaded(inner, handle).await?;
+    stored_session::ensure_loaded(inner, handle).await?;
     let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
         return Ok(None);
     };
@@ -108,7 +91,7 @@ pub(crate) async fn live_session(
         return Ok(Some(live));
     }
     let sub = live.sub();
-    match persist::refresh(inner, handle, &mut live.data, None, None, &sub).await {
+    match stored_session::refresh(inner, handle, &mut live.data, None, None, &sub).await {
         Ok(_) => {}
         Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
             handle.lock().set_session(None);
@@ -183,7 +166,8 @@ async fn userinfo_token(
     refused: Option<&str>,
     sub: &str,
 ) -> Result<String, ContextError> {
-    let refreshed = persist::refresh(inner, handle, &mut live.data, None, refused, sub).await;
+    let refreshed =
+        stored_session::refresh(inner, handle, &mut live.data, None, refused, sub).await;
     handle.lock().set_session(Some(live.data.clone()));
     match refreshed {
         Ok(token) => Ok(token.token),
@@ -224,7 +208,8 @@ pub(crate) async fn access_token(
             let before = live.data.clone();
             let sub = live.sub();
             let refreshed =
-                persist::refresh(inner, handle, &mut live.data, Some(request), None, &sub).await;
+                stored_session::refresh(inner, handle, &mut live.data, Some(request), None, &sub)
+                    .await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
                     handle.lock().set_session(None);

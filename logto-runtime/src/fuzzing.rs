@@ -15,9 +15,9 @@ use crate::{
     bearer::Credentials,
     claims::IdTokenClaims,
     config::Config,
-    guard::session_cache::{Key, SessionGuardCache},
     oidc::{self, CallbackParams, sign_in},
     session::{RequestSession, chunks},
+    session_cache::{Key, SessionGuardCache},
     settings::{LogtoBuilder, Settings},
 };
 

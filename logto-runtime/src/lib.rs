@@ -16,12 +16,16 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod guard;
+mod hash;
+mod jwt;
 mod logto;
 mod oidc;
-mod persist;
+mod seal;
 mod session;
+mod session_cache;
 mod settings;
 pub mod store;
+mod stored_session;
 mod tokens;
 
 pub use crate::axum::{

@@ -8,8 +8,8 @@ use crate::{
     bearer::BearerVerifier,
     config::Config,
     error::{Error, ProviderError},
-    guard::session_cache::SessionGuardCache,
     oidc::{HttpClient, Provider, ProviderCache},
+    session_cache::SessionGuardCache,
     settings::{LogtoBuilder, Settings},
     tokens::RefreshCoordinator,
 };

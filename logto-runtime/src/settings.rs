@@ -10,7 +10,7 @@ use crate::{
     config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
     oidc::SignInOptions,
-    session::codec::CookieKeys,
+    seal::CookieKeys,
     store::SessionStore,
 };
 

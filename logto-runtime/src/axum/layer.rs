@@ -11,7 +11,12 @@ use http::{HeaderValue, Request, header};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Logto, context::SessionHandle, persist, session::RequestSession, tokens::CatchUp};
+use crate::{
+    Logto,
+    session::{RequestSession, SessionHandle},
+    stored_session,
+    tokens::CatchUp,
+};
 
 /// What the layer leaves in a request's extensions for the extractors.
 #[derive(Clone)]
@@ -82,7 +87,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            if let Err(error) = persist::save_pending(&logto.inner, &handle).await {
+            if let Err(error) = stored_session::save_pending(&logto.inner, &handle).await {
                 // The handler's answer stands on a session that was not saved: say so.
                 response = super::rejection::store_unavailable(&error);
             }

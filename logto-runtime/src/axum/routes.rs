@@ -18,7 +18,7 @@ use crate::{
     Logto,
     error::{CallbackError, ProviderError, PublicMessage},
     oidc::{self, CallbackParams, SignInOptions},
-    persist,
+    stored_session,
 };
 
 impl Logto {
@@ -55,7 +55,7 @@ impl Logto {
 
 async fn start_sign_in(
     logto: &Logto,
-    handle: &crate::context::SessionHandle,
+    handle: &crate::session::SessionHandle,
     options: &SignInOptions,
 ) -> Response {
     let inner = &logto.inner;
@@ -200,7 +200,7 @@ async fn sign_out(request: Request) -> Response {
             logto.sign_in_path(),
         );
     }
-    if let Err(error) = persist::ensure_loaded(inner, &handle).await {
+    if let Err(error) = stored_session::ensure_loaded(inner, &handle).await {
         return super::rejection::store_unavailable(&error);
     }
     let session = handle.lock().session(&inner.settings).cloned();

@@ -14,22 +14,9 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use sha2::{Digest, Sha256};
 use siphasher::sip128::{Hasher128, SipHasher13};
 
-/// The SHA-256 of a token: how the refresh coordinator names refresh tokens.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TokenHash([u8; 32]);
-
-impl TokenHash {
-    pub fn of(token: &str) -> Self {
-        Self(Sha256::digest(token.as_bytes()).into())
-    }
-
-    pub fn bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
+use crate::hash::PassThrough;
 
 /// A cache key: the keyed 128-bit hash of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,26 +26,6 @@ impl Hash for TokenKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // Already uniformly distributed: half of it is a perfect hash code.
         state.write_u64(self.0 as u64);
-    }
-}
-
-/// Passes a precomputed hash code through (no second hashing of a hash).
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
     }
 }
 

@@ -7,8 +7,6 @@
 //! [`BearerVerifier`](crate::BearerVerifier) checks all of them against its config:
 //! startup fails with a [`ConfigError`] that names the handler.
 
-pub(crate) mod session_cache;
-
 use crate::{
     config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope, str_eq},
     error::ConfigError,

@@ -15,12 +15,4 @@ pub(crate) use id_token::IdTokenCheck;
 pub(crate) use provider::{Provider, ProviderCache};
 pub use sign_in::SignInOptions;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use serde_json::{Map, Value};
-
-/// Decodes a JWT's payload without verifying it: only for tokens verified before.
-pub(crate) fn jwt_payload(jwt: &str) -> Option<Map<String, Value>> {
-    let payload = jwt.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
+pub(crate) use crate::jwt::payload as jwt_payload;

@@ -91,7 +91,7 @@ impl SessionData {
     /// The ID token's payload. It was verified before it was stored, and the cookie is
     /// authenticated, so only decoding is left.
     pub fn id_token_claims(&self) -> Option<Map<String, Value>> {
-        crate::oidc::jwt_payload(&self.id_token)
+        crate::jwt::payload(&self.id_token)
     }
 }
 
@@ -169,7 +169,8 @@ mod tests {
         let mut txs = Transactions::default();
         for i in 0..MAX_TRANSACTIONS {
             let mut long = tx(&i.to_string(), 0);
-            long.redirect = format!("/{}", "a".repeat(crate::oidc::sign_in::MAX_TARGET_LEN - 1));
+            // The longest target a sign-in keeps (2 KB).
+            long.redirect = format!("/{}", "a".repeat(2047));
             txs.push(long, 0);
             assert!(txs.serialized_len() <= MAX_TRANSACTIONS_BYTES);
         }

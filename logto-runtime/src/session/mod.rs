@@ -4,12 +4,13 @@
 //! request's `Cookie` headers and turns its changes into `Set-Cookie` values.
 
 pub(crate) mod chunks;
-pub(crate) mod codec;
 mod cookies;
 pub(crate) mod data;
+mod handle;
 
 pub(crate) use cookies::RequestSession;
 pub(crate) use data::{CachedUserinfo, SessionData, StoredToken, Transaction, Transactions};
+pub(crate) use handle::SessionHandle;
 
 /// A random identifier: 256 bits from the OS, base64url.
 pub(crate) fn random_id() -> String {

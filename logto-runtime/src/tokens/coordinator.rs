@@ -13,14 +13,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sha2::{Digest, Sha256};
-
 use super::{
     TokenError, TokenRequest,
     grant::{self, RefreshOutcome},
 };
 use crate::{
     error::{OAuthErrorCode, ProviderError},
+    hash::TokenHash,
     logto::Inner,
     session::{SessionData, StoredToken},
 };
@@ -29,10 +28,8 @@ use crate::{
 /// carry the consumed token.
 const REMEMBER_FOR: Duration = Duration::from_secs(60);
 
-type TokenHash = [u8; 32];
-
 fn hash(token: &str) -> TokenHash {
-    Sha256::digest(token.as_bytes()).into()
+    TokenHash::of(token)
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +241,7 @@ enum Step {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::persist::merge;
+    use crate::stored_session::merge;
 
     fn session(refresh_token: &str, issued_at: i64) -> SessionData {
         SessionData {

@@ -32,10 +32,12 @@ use super::{
 use crate::{
     BearerVerifier, Logto,
     bearer::{BearerError, Credentials, Requirements, verify::Verified},
-    context::{self, ContextError, SessionHandle},
+    context::{self, ContextError},
     error::{ConfigError, PublicMessage},
-    guard::{GuardSpec, api_resources, session_cache},
+    guard::{GuardSpec, api_resources},
     logto::Inner,
+    session::SessionHandle,
+    session_cache,
     tokens::{AccessToken, TokenError, TokenRequest},
 };
 
@@ -391,7 +393,7 @@ async fn run<S: Send + Sync>(
             if let Some(verdict) = key.as_ref().and_then(|key| {
                 inner
                     .guard_cache
-                    .get(key, now, |refresh| inner.refresh.has_news(refresh.bytes()))
+                    .get(key, now, |refresh| inner.refresh.has_news(refresh))
             }) {
                 with_scopes(rule, verdict.token.as_ref())?;
                 return Ok(Granted::Cached(verdict));

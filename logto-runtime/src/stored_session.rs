@@ -6,9 +6,8 @@
 use std::time::Duration;
 
 use crate::{
-    context::SessionHandle,
     logto::Inner,
-    session::{SessionData, StoredToken, random_id},
+    session::{SessionData, SessionHandle, StoredToken, random_id},
     store::{Expect, LockToken, SessionStore, StoreError, bounded},
     tokens::{TokenError, TokenRequest},
 };

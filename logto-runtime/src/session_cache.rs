@@ -26,7 +26,7 @@ use std::{
 use siphasher::sip::SipHasher13;
 
 use crate::{
-    bearer::cache::{PassThrough, TokenHash},
+    hash::{PassThrough, TokenHash},
     session::{RequestSession, SessionData},
     settings::Settings,
     tokens::AccessToken,
