@@ -123,7 +123,7 @@ pub(crate) async fn userinfo(
         Some(token) => token.token.clone(),
         None => userinfo_token(inner, handle, live, None, &sub).await?,
     };
-    let claims = match oidc::userinfo::fetch(inner, &access_token, &sub).await {
+    let claims = match oidc::userinfo::fetch(&inner.oidc(), &access_token, &sub).await {
         // The provider no longer takes the token (revoked, or its grant ended): never
         // the client's fault. Refresh it once and ask again; a second refusal means
         // the session is over.
@@ -135,7 +135,7 @@ pub(crate) async fn userinfo(
             live.data.access_token = None;
             let access_token =
                 userinfo_token(inner, handle, live, Some(&access_token), &sub).await?;
-            match oidc::userinfo::fetch(inner, &access_token, &sub).await {
+            match oidc::userinfo::fetch(&inner.oidc(), &access_token, &sub).await {
                 Err(ProviderError::OAuth(error)) if error.code == OAuthErrorCode::InvalidToken => {
                     tracing::warn!(
                         target: "logto::oidc",

@@ -24,6 +24,7 @@ mod seal;
 mod session;
 mod session_cache;
 mod settings;
+mod sign_in_options;
 pub mod store;
 mod stored_session;
 mod tokens;
@@ -44,8 +45,8 @@ pub use error::{
     CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, ProviderError, PublicMessage,
 };
 pub use logto::Logto;
-pub use oidc::SignInOptions;
 pub use settings::LogtoBuilder;
+pub use sign_in_options::SignInOptions;
 #[cfg(feature = "postgres")]
 pub use store::PostgresStore;
 #[cfg(feature = "redis")]

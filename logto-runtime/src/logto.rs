@@ -7,8 +7,8 @@ use url::Url;
 use crate::{
     bearer::BearerVerifier,
     config::Config,
-    error::{Error, ProviderError},
-    oidc::{HttpClient, Provider, ProviderCache},
+    error::Error,
+    oidc::{Client, HttpClient, ProviderCache},
     session_cache::SessionGuardCache,
     settings::{LogtoBuilder, Settings},
     tokens::RefreshCoordinator,
@@ -35,8 +35,25 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    pub async fn provider(&self) -> Result<Arc<Provider>, ProviderError> {
-        self.provider_cache.get(&self.settings, &self.http).await
+    /// The protocol core's view of this client.
+    pub fn oidc(&self) -> Client<'_> {
+        Client {
+            settings: &self.settings,
+            http: &self.http,
+            provider_cache: &self.provider_cache,
+        }
+    }
+}
+
+impl LogtoBuilder {
+    /// Validates everything and builds the client. No request is sent yet: discovery
+    /// happens at the first sign-in.
+    /// Fails too when a `#[logto::protected]` guard linked into this program asks for a
+    /// scope or resource the config never requests (the error names the handler).
+    pub fn build(self) -> Result<Logto, Error> {
+        let settings = self.validate()?;
+        crate::guard::check_registered(&settings.scopes, &settings.resources)?;
+        Ok(Logto::from_settings(settings))
     }
 }
 

@@ -9,8 +9,8 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
-    oidc::SignInOptions,
     seal::CookieKeys,
+    sign_in_options::SignInOptions,
     store::SessionStore,
 };
 
@@ -271,16 +271,6 @@ impl LogtoBuilder {
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
-    }
-
-    /// Validates everything and builds the client. No request is sent yet: discovery
-    /// happens at the first sign-in.
-    /// Fails too when a `#[logto::protected]` guard linked into this program asks for a
-    /// scope or resource the config never requests (the error names the handler).
-    pub fn build(self) -> Result<crate::Logto, crate::Error> {
-        let settings = self.validate()?;
-        crate::guard::check_registered(&settings.scopes, &settings.resources)?;
-        Ok(crate::Logto::from_settings(settings))
     }
 
     pub(crate) fn validate(self) -> Result<Settings, ConfigError> {

@@ -279,14 +279,14 @@ pub(crate) async fn refresh(
     let Some(store) = inner.settings.store.as_deref() else {
         return inner
             .refresh
-            .refresh(inner, data, request, forced, sub)
+            .refresh(&inner.oidc(), data, request, forced, sub)
             .await;
     };
     let id = handle.lock().store_id(&inner.settings);
     let Some(id) = id else {
         return inner
             .refresh
-            .refresh(inner, data, request, forced, sub)
+            .refresh(&inner.oidc(), data, request, forced, sub)
             .await;
     };
     let key = format!("refresh:{id}");
@@ -332,7 +332,7 @@ async fn refresh_locked(
     }
     let token = inner
         .refresh
-        .refresh(inner, data, request, refused.is_some(), sub)
+        .refresh(&inner.oidc(), data, request, refused.is_some(), sub)
         .await?;
     match save_merged(inner, store, id, data.clone(), version)
         .await
@@ -442,5 +442,37 @@ mod tests {
                 proptest::prop_assert_eq!(merged.tokens.get(key).map(|t| t.refresh_at), best);
             }
         }
+    }
+
+    fn outcome(refresh_token: &str, issued_at: i64) -> crate::tokens::RefreshOutcome {
+        crate::tokens::RefreshOutcome {
+            refresh_token: Some(refresh_token.into()),
+            id_token: None,
+            key: None,
+            issued_at,
+            token: token("access", 30),
+        }
+    }
+
+    #[test]
+    fn a_refresh_is_newer_than_its_parent_even_on_a_clock_behind() {
+        // Another instance, its clock ahead, issued the parent at 1000; this one
+        // refreshes with its clock at 400, while a save of the parent lands meanwhile.
+        let parent = session("parent", 1000);
+        let mut child = parent.clone();
+        outcome("child", 400).apply(&mut child);
+        assert_eq!(child.issued_at, 1001);
+        let merged = merge(child, parent.clone());
+        assert_eq!(merged.refresh_token.as_deref(), Some("child"));
+        let merged = merge(parent, {
+            let mut child = session("parent", 1000);
+            outcome("child", 400).apply(&mut child);
+            child
+        });
+        assert_eq!(
+            merged.refresh_token.as_deref(),
+            Some("child"),
+            "in either order"
+        );
     }
 }

@@ -15,9 +15,9 @@ use super::{
     rejection::{AuthRejection, code_exchange_status, provider_status},
 };
 use crate::{
-    Logto,
+    Logto, SignInOptions,
     error::{CallbackError, ProviderError, PublicMessage},
-    oidc::{self, CallbackParams, SignInOptions},
+    oidc::{self, CallbackParams},
     stored_session,
 };
 
@@ -59,7 +59,7 @@ async fn start_sign_in(
     options: &SignInOptions,
 ) -> Response {
     let inner = &logto.inner;
-    match oidc::sign_in::authorization_url(inner, options).await {
+    match oidc::sign_in::authorization_url(&inner.oidc(), options).await {
         Ok((url, tx)) => {
             let now = inner.settings.clock.unix_seconds();
             handle.lock().transactions(&inner.settings).push(tx, now);
@@ -111,7 +111,7 @@ async fn callback(request: Request) -> Response {
         .unwrap_or_default();
     let now = inner.settings.clock.unix_seconds();
     let take = |state: &str| handle.lock().transactions(&inner.settings).take(state, now);
-    match oidc::callback::finish(inner, params, take).await {
+    match oidc::callback::finish(&inner.oidc(), params, take).await {
         Ok((session, redirect)) => {
             let mut cookies = handle.lock();
             cookies.set_session(Some(session));
@@ -205,6 +205,6 @@ async fn sign_out(request: Request) -> Response {
     }
     let session = handle.lock().session(&inner.settings).cloned();
     handle.lock().set_session(None);
-    let url = oidc::sign_out::sign_out(inner, session.as_ref()).await;
+    let url = oidc::sign_out::sign_out(&inner.oidc(), session.as_ref()).await;
     Redirect::to(url.as_str()).into_response()
 }

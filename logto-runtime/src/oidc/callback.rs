@@ -3,12 +3,10 @@
 use openidconnect::{AuthorizationCode, OAuth2TokenResponse, PkceCodeVerifier, TokenResponse};
 use serde::Deserialize;
 
-use super::{IdTokenCheck, http::token_error, id_token};
+use super::{Client, IdTokenCheck, http::token_error, id_token};
 use crate::{
     error::{CallbackError, OAuthError, OAuthErrorCode, ProviderError},
-    logto::Inner,
     session::{SessionData, Transaction, data::SESSION_LIFETIME_SECS},
-    tokens,
 };
 
 /// The query of a callback request.
@@ -24,7 +22,7 @@ pub(crate) struct CallbackParams {
 /// Checks the callback and exchanges its code. `take` removes the transaction of a
 /// state, so a callback can be used at most once, even when it fails.
 pub(crate) async fn finish(
-    inner: &Inner,
+    client: &Client<'_>,
     params: CallbackParams,
     take: impl FnOnce(&str) -> Option<Transaction>,
 ) -> Result<(SessionData, String), CallbackError> {
@@ -41,12 +39,12 @@ pub(crate) async fn finish(
             description: params.error_description,
         }));
     }
-    let provider = inner.provider().await?;
+    let provider = client.provider().await?;
     let iss_required = provider
         .extra
         .authorization_response_iss_parameter_supported;
     match params.iss.as_deref() {
-        Some(iss) if iss != inner.settings.issuer => return Err(CallbackError::IssuerMismatch),
+        Some(iss) if iss != client.settings.issuer => return Err(CallbackError::IssuerMismatch),
         None if iss_required => return Err(CallbackError::IssuerMismatch),
         _ => {}
     }
@@ -64,11 +62,11 @@ pub(crate) async fn finish(
         .client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|e| ProviderError::InvalidResponse {
-            url: inner.settings.discovery_url(),
+            url: client.settings.discovery_url(),
             reason: e.to_string(),
         })?
         .set_pkce_verifier(PkceCodeVerifier::new(tx.pkce_verifier))
-        .request_async(&inner.http.for_oauth())
+        .request_async(&client.http.for_oauth())
         .await
         .map_err(|e| token_error(&token_url, e))?;
 
@@ -79,26 +77,26 @@ pub(crate) async fn finish(
         .to_string();
     let access_token = response.access_token().secret().clone();
     let claims = id_token::verify(
-        inner,
+        client,
         &id_token,
         Some(&access_token),
         IdTokenCheck::SignIn { nonce: &tx.nonce },
     )
     .await?;
 
-    let now = inner.settings.clock.unix_seconds();
+    let now = client.settings.clock.unix_seconds();
     let session = SessionData {
         id_token,
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-        access_token: Some(tokens::stored_token(
-            inner,
+        access_token: Some(super::stored_token(
+            client,
             access_token,
             response
                 .scopes()
                 .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")),
             response.expires_in().map(|d| d.as_secs() as i64),
         )),
-        id_expires_at: tokens::id_token_lifetime(inner, &claims),
+        id_expires_at: super::id_token_lifetime(client, &claims),
         issued_at: crate::session::data::issue_time(),
         tokens: Default::default(),
         userinfo: None,

@@ -11,8 +11,9 @@ use openidconnect::{
 };
 use serde_json::{Map, Value};
 
+use super::Client;
 use super::Provider;
-use crate::{error::ProviderError, logto::Inner};
+use crate::error::ProviderError;
 
 /// How far `iat` may be ahead of our clock.
 const CLOCK_SKEW: Duration = Duration::from_secs(60);
@@ -28,16 +29,16 @@ pub(crate) enum IdTokenCheck<'a> {
 }
 
 fn verifier(
-    inner: &Inner,
+    client: &Client<'_>,
     provider: &Provider,
 ) -> Result<CoreIdTokenVerifier<'static>, ProviderError> {
-    let issuer = IssuerUrl::new(inner.settings.issuer.clone())
+    let issuer = IssuerUrl::new(client.settings.issuer.clone())
         .map_err(|e| ProviderError::InvalidIdToken(format!("issuer: {e}")))?;
-    let clock = inner.settings.clock.clone();
-    let iat_clock = inner.settings.clock.clone();
+    let clock = client.settings.clock.clone();
+    let iat_clock = client.settings.clock.clone();
     // A public-client verifier: the client secret is never a signing key.
     Ok(CoreIdTokenVerifier::new_public_client(
-        ClientId::new(inner.settings.app_id.clone()),
+        ClientId::new(client.settings.app_id.clone()),
         issuer,
         provider.jwks.clone(),
     )
@@ -52,17 +53,17 @@ fn verifier(
 
 /// Verifies `raw` and returns its payload.
 pub(crate) async fn verify(
-    inner: &Inner,
+    client: &Client<'_>,
     raw: &str,
     access_token: Option<&str>,
     check: IdTokenCheck<'_>,
 ) -> Result<Map<String, Value>, ProviderError> {
     let token = CoreIdToken::from_str(raw)
         .map_err(|e| ProviderError::InvalidIdToken(format!("not a JWT: {e}")))?;
-    let mut provider = inner.provider().await?;
+    let mut provider = client.provider().await?;
     let mut refetched = false;
     loop {
-        let verifier = verifier(inner, &provider)?;
+        let verifier = verifier(client, &provider)?;
         let result = match &check {
             IdTokenCheck::SignIn { nonce } => {
                 token.claims(&verifier, &Nonce::new((*nonce).to_owned()))
@@ -104,8 +105,8 @@ pub(crate) async fn verify(
                 })?;
                 check_azp_and_nbf(
                     &payload,
-                    &inner.settings.app_id,
-                    inner.settings.clock.unix_seconds(),
+                    &client.settings.app_id,
+                    client.settings.clock.unix_seconds(),
                 )?;
                 return Ok(payload);
             }
@@ -113,9 +114,9 @@ pub(crate) async fn verify(
                 SignatureVerificationError::NoMatchingKey,
             )) if !refetched => {
                 refetched = true;
-                match inner
+                match client
                     .provider_cache
-                    .refresh_keys(&provider, &inner.settings, &inner.http)
+                    .refresh_keys(&provider, client.settings, client.http)
                     .await?
                 {
                     Some(fresh) => provider = fresh,

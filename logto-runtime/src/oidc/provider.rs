@@ -238,7 +238,7 @@ mod tests {
     }
 
     fn settings(endpoint: &str) -> Settings {
-        crate::Logto::builder::<Auth>()
+        crate::settings::LogtoBuilder::new::<Auth>()
             .endpoint(endpoint)
             .app_id("app")
             .app_secret("secret")

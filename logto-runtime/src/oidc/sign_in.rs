@@ -6,78 +6,8 @@ use openidconnect::{
 };
 use url::Url;
 
-use crate::{error::ProviderError, logto::Inner, session::Transaction};
-
-/// How a sign-in starts: the app sets these in code; only `post_redirect_uri` may come
-/// from a request (and is checked to be same-origin).
-#[derive(Debug, Clone, Default)]
-#[must_use]
-pub struct SignInOptions {
-    pub(crate) post_redirect_uri: Option<String>,
-    pub(crate) first_screen: Option<String>,
-    pub(crate) identifiers: Vec<String>,
-    pub(crate) direct_sign_in: Option<String>,
-    pub(crate) login_hint: Option<String>,
-    pub(crate) prompt: Option<String>,
-    pub(crate) extra_params: Vec<(String, String)>,
-}
-
-impl SignInOptions {
-    /// No options: land on the base URL (its path, `/` for `http://host:3000`) after
-    /// sign-in.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Where to land after the callback: a path of this app such as `/orders?id=1`, or
-    /// an absolute URL of the same origin, under the base URL's path, at most 2 KB.
-    /// It is checked as a browser would read it after normalisation (`/.//host` is
-    /// refused); anything else lands on the base URL (no open redirect).
-    pub fn post_redirect_uri(mut self, uri: impl Into<String>) -> Self {
-        self.post_redirect_uri = Some(uri.into());
-        self
-    }
-
-    /// The first screen Logto shows: `sign_in`, `register`, `identifier:sign_in`,
-    /// `identifier:register`, `reset_password`, ...
-    pub fn first_screen(mut self, screen: impl Into<String>) -> Self {
-        self.first_screen = Some(screen.into());
-        self
-    }
-
-    /// The identifiers the first screen offers: `email`, `phone`, `username`.
-    pub fn identifiers<I: IntoIterator<Item = S>, S: Into<String>>(
-        mut self,
-        identifiers: I,
-    ) -> Self {
-        self.identifiers = identifiers.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Skip Logto's page and go straight to a connector: `social:google`, `sso:<id>`.
-    pub fn direct_sign_in(mut self, target: impl Into<String>) -> Self {
-        self.direct_sign_in = Some(target.into());
-        self
-    }
-
-    /// Prefills the identifier (OIDC `login_hint`).
-    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
-        self.login_hint = Some(hint.into());
-        self
-    }
-
-    /// Overrides the configured `prompt` for this sign-in.
-    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
-        self.prompt = Some(prompt.into());
-        self
-    }
-
-    /// Any other authorization parameter.
-    pub fn extra_param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.extra_params.push((name.into(), value.into()));
-        self
-    }
-}
+use super::Client;
+use crate::{error::ProviderError, session::Transaction, sign_in_options::SignInOptions};
 
 /// The longest post-sign-in target kept: it travels in the sign-in cookie, and one
 /// crafted link must not inflate a victim's cookies past what proxies accept.
@@ -172,11 +102,11 @@ fn prompt_value(value: &str) -> CoreAuthPrompt {
 
 /// The URL to send the browser to, and the transaction to keep until the callback.
 pub(crate) async fn authorization_url(
-    inner: &Inner,
+    client: &Client<'_>,
     options: &SignInOptions,
 ) -> Result<(Url, Transaction), ProviderError> {
-    let settings = &inner.settings;
-    let provider = inner.provider().await?;
+    let settings = &client.settings;
+    let provider = client.provider().await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = provider
         .client

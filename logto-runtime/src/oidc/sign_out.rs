@@ -2,13 +2,14 @@
 
 use url::Url;
 
-use crate::{logto::Inner, session::SessionData};
+use super::Client;
+use crate::session::SessionData;
 
 /// Revokes what can be revoked and returns where to send the browser: the provider's
 /// end-session endpoint, or straight to the post sign-out URI when it has none.
-pub(crate) async fn sign_out(inner: &Inner, session: Option<&SessionData>) -> Url {
-    let settings = &inner.settings;
-    let provider = match inner.provider().await {
+pub(crate) async fn sign_out(client: &Client<'_>, session: Option<&SessionData>) -> Url {
+    let settings = &client.settings;
+    let provider = match client.provider().await {
         Ok(provider) => provider,
         Err(error) => {
             tracing::warn!(%error, "signing out locally: the provider is unavailable");
@@ -19,7 +20,7 @@ pub(crate) async fn sign_out(inner: &Inner, session: Option<&SessionData>) -> Ur
         provider.extra.revocation_endpoint.clone(),
         session.and_then(|s| s.refresh_token.clone()),
     ) {
-        let request = inner
+        let request = client
             .http
             .inner
             .post(endpoint)
@@ -31,7 +32,7 @@ pub(crate) async fn sign_out(inner: &Inner, session: Option<&SessionData>) -> Ur
                 ("token", refresh_token.as_str()),
                 ("token_type_hint", "refresh_token"),
             ]);
-        if let Err(error) = inner.http.send(request).await {
+        if let Err(error) = client.http.send(request).await {
             // The session is gone from the browser either way; the grant expires.
             tracing::warn!(%error, "revoking the refresh token failed");
         }

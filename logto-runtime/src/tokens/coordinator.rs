@@ -20,7 +20,7 @@ use super::{
 use crate::{
     error::{OAuthErrorCode, ProviderError},
     hash::TokenHash,
-    logto::Inner,
+    oidc::Client,
     session::{SessionData, StoredToken},
 };
 
@@ -54,7 +54,9 @@ pub(crate) struct RefreshCoordinator {
 }
 
 impl RefreshOutcome {
-    fn apply(&self, data: &mut SessionData) {
+    /// Brings a copy of the session that still holds the consumed refresh token up to
+    /// date with what this refresh produced.
+    pub(crate) fn apply(&self, data: &mut SessionData) {
         if let Some(refresh_token) = &self.refresh_token {
             data.refresh_token = Some(refresh_token.clone());
         }
@@ -148,7 +150,7 @@ impl RefreshCoordinator {
     /// reuses only a refresh that ended after it started.
     pub async fn refresh(
         &self,
-        inner: &Inner,
+        client: &Client<'_>,
         data: &mut SessionData,
         request: Option<&TokenRequest>,
         forced: bool,
@@ -167,7 +169,7 @@ impl RefreshCoordinator {
             let guard = lock.lock().await;
             let result = self
                 .refresh_locked(
-                    inner,
+                    client,
                     data,
                     request,
                     sub,
@@ -185,7 +187,7 @@ impl RefreshCoordinator {
             }
         }
         Err(TokenError::Provider(ProviderError::InvalidResponse {
-            url: inner.settings.discovery_url(),
+            url: client.settings.discovery_url(),
             reason: "the refresh token kept changing under concurrent refreshes".into(),
         }))
     }
@@ -193,7 +195,7 @@ impl RefreshCoordinator {
     #[allow(clippy::too_many_arguments)]
     async fn refresh_locked(
         &self,
-        inner: &Inner,
+        client: &Client<'_>,
         data: &mut SessionData,
         request: Option<&TokenRequest>,
         sub: &str,
@@ -217,7 +219,7 @@ impl RefreshCoordinator {
             }
             None => {}
         }
-        match grant::refresh(inner, refresh_token, request, sub).await {
+        match grant::refresh(client, refresh_token, request, sub).await {
             Ok(outcome) => {
                 outcome.apply(data);
                 let token = outcome.token.clone();
@@ -236,60 +238,4 @@ impl RefreshCoordinator {
 enum Step {
     Done(Result<StoredToken, TokenError>),
     Retry,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stored_session::merge;
-
-    fn session(refresh_token: &str, issued_at: i64) -> SessionData {
-        SessionData {
-            id_token: format!("id-{refresh_token}"),
-            refresh_token: Some(refresh_token.into()),
-            access_token: None,
-            tokens: Default::default(),
-            userinfo: None,
-            id_expires_at: 100,
-            issued_at,
-            expires_at: 1000,
-        }
-    }
-
-    fn outcome(refresh_token: &str, issued_at: i64) -> RefreshOutcome {
-        RefreshOutcome {
-            refresh_token: Some(refresh_token.into()),
-            id_token: None,
-            key: None,
-            issued_at,
-            token: StoredToken {
-                token: "access".into(),
-                scope: None,
-                expires_at: 60,
-                refresh_at: 30,
-            },
-        }
-    }
-
-    #[test]
-    fn a_refresh_is_newer_than_its_parent_even_on_a_clock_behind() {
-        // Another instance, its clock ahead, issued the parent at 1000; this one
-        // refreshes with its clock at 400, while a save of the parent lands meanwhile.
-        let parent = session("parent", 1000);
-        let mut child = parent.clone();
-        outcome("child", 400).apply(&mut child);
-        assert_eq!(child.issued_at, 1001);
-        let merged = merge(child, parent.clone());
-        assert_eq!(merged.refresh_token.as_deref(), Some("child"));
-        let merged = merge(parent, {
-            let mut child = session("parent", 1000);
-            outcome("child", 400).apply(&mut child);
-            child
-        });
-        assert_eq!(
-            merged.refresh_token.as_deref(),
-            Some("child"),
-            "in either order"
-        );
-    }
 }

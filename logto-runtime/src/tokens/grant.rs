@@ -1,13 +1,11 @@
 //! The `refresh_token` grant, with `resource` and `organization_id` as Logto takes them.
 
 use openidconnect::{OAuth2TokenResponse, RefreshToken, TokenResponse};
-use serde_json::Value;
 
 use super::TokenRequest;
 use crate::{
     error::ProviderError,
-    logto::Inner,
-    oidc::{self, IdTokenCheck},
+    oidc::{self, Client, IdTokenCheck, id_token_lifetime, stored_token},
     session::StoredToken,
 };
 
@@ -26,51 +24,14 @@ pub(crate) struct RefreshOutcome {
     pub token: StoredToken,
 }
 
-/// A token as stored, its expiry counted on our clock from `expires_in`.
-pub(crate) fn stored_token(
-    inner: &Inner,
-    token: String,
-    scope: Option<String>,
-    expires_in: Option<i64>,
-) -> StoredToken {
-    let now = inner.settings.clock.unix_seconds();
-    let lifetime = expires_in
-        .or_else(|| {
-            let claims = oidc::jwt_payload(&token)?;
-            Some(claims.get("exp")?.as_i64()? - claims.get("iat")?.as_i64()?)
-        })
-        .unwrap_or(3600)
-        .max(0);
-    // Never more than half the lifetime, so a short-lived token is used at all.
-    let leeway = (inner.settings.token_leeway.as_secs() as i64).min(lifetime / 2);
-    StoredToken {
-        token,
-        scope,
-        expires_at: now + lifetime,
-        refresh_at: now + lifetime - leeway,
-    }
-}
-
-/// An ID token's lifetime (`exp - iat`), counted on our clock from now.
-pub(crate) fn id_token_lifetime(inner: &Inner, claims: &serde_json::Map<String, Value>) -> i64 {
-    let lifetime = match (
-        claims.get("exp").and_then(Value::as_i64),
-        claims.get("iat").and_then(Value::as_i64),
-    ) {
-        (Some(exp), Some(iat)) => exp - iat,
-        _ => 0,
-    };
-    inner.settings.clock.unix_seconds() + lifetime.max(0)
-}
-
 /// Sends the refresh grant. `sub` is the session's subject: a new ID token must name it.
 pub(crate) async fn refresh(
-    inner: &Inner,
+    client: &Client<'_>,
     refresh_token: &str,
     request: Option<&TokenRequest>,
     sub: &str,
 ) -> Result<RefreshOutcome, ProviderError> {
-    let provider = inner.provider().await?;
+    let provider = client.provider().await?;
     let token_url = provider
         .client
         .token_uri()
@@ -81,7 +42,7 @@ pub(crate) async fn refresh(
         .client
         .exchange_refresh_token(&refresh_token)
         .map_err(|e| ProviderError::InvalidResponse {
-            url: inner.settings.discovery_url(),
+            url: client.settings.discovery_url(),
             reason: e.to_string(),
         })?;
     if let Some(resource) = request.and_then(TokenRequest::resource_indicator) {
@@ -91,7 +52,7 @@ pub(crate) async fn refresh(
         grant = grant.add_extra_param("organization_id", organization.to_owned());
     }
     let response = grant
-        .request_async(&inner.http.for_oauth())
+        .request_async(&client.http.for_oauth())
         .await
         .map_err(|e| oidc::http::token_error(&token_url, e))?;
 
@@ -101,13 +62,13 @@ pub(crate) async fn refresh(
         Some(id_token) => {
             let raw = id_token.to_string();
             let claims = oidc::id_token::verify(
-                inner,
+                client,
                 &raw,
                 Some(&access_token),
                 IdTokenCheck::Refresh { sub },
             )
             .await?;
-            Some((raw, id_token_lifetime(inner, &claims)))
+            Some((raw, id_token_lifetime(client, &claims)))
         }
         None => None,
     };
@@ -120,6 +81,6 @@ pub(crate) async fn refresh(
         id_token,
         key: request.map(TokenRequest::key),
         issued_at: crate::session::data::issue_time(),
-        token: stored_token(inner, access_token, scope, expires_in),
+        token: stored_token(client, access_token, scope, expires_in),
     })
 }

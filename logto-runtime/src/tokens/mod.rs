@@ -7,7 +7,8 @@ mod grant;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub(crate) use coordinator::{CatchUp, RefreshCoordinator};
-pub(crate) use grant::{id_token_lifetime, stored_token};
+#[cfg(test)]
+pub(crate) use grant::RefreshOutcome;
 
 use crate::{
     config::{ORGANIZATIONS_RESOURCE, UserScope},
