@@ -5,6 +5,8 @@
 //! The protocol core (`oidc`, `session`, `context`) works on plain request data; only
 //! the `axum` module knows axum.
 
+#[cfg(test)]
+mod architecture_tests;
 mod axum;
 pub mod bearer;
 pub mod claims;

@@ -16,7 +16,7 @@ use p384::pkcs8::EncodePrivateKey;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::{Guard, config::Config};
+use crate::config::Config;
 
 const API: &str = "https://api.example.com";
 
@@ -878,33 +878,6 @@ async fn concurrent_unknown_kids_during_an_outage_wait_for_one_fetch_not_one_eac
         .verify(&fresh(&signer, &issuer), &read())
         .await
         .unwrap();
-}
-
-#[test]
-fn a_guard_names_its_organization_or_allows_any_not_both() {
-    let verifier = BearerVerifier::builder::<Api>()
-        .endpoint("https://tenant.logto.app")
-        .build()
-        .unwrap();
-    let both = Guard::new()
-        .scope("read")
-        .organization_from_path("org_id")
-        .allow_organization_scoped_tokens();
-    let error = verifier.guard(both).unwrap_err();
-    assert_eq!(error.setting, "Guard");
-    assert!(
-        error
-            .problem
-            .contains("`organization_from_path` requires the one in the path"),
-        "{error}"
-    );
-    verifier
-        .guard(
-            Guard::new()
-                .scope("read")
-                .allow_organization_scoped_tokens(),
-        )
-        .expect("the opt-in alone is a valid guard");
 }
 
 #[test]

@@ -313,7 +313,7 @@ impl Granted {
 }
 
 /// Runs `rule` on a request; returns what it let through.
-async fn run<S: Send + Sync>(
+async fn decide<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
     rule: Rule<'_>,
@@ -570,7 +570,7 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
     type Rejection = GuardRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let granted = run(parts, state, D::SPEC.into(), None).await?;
+        let granted = decide(parts, state, D::SPEC.into(), None).await?;
         parts.extensions.insert(granted);
         Ok(Self(PhantomData))
     }
@@ -608,7 +608,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
             redirect: false,
             needs_token: true,
         };
-        run(parts, state, rule, None)
+        decide(parts, state, rule, None)
             .await?
             .access_token(parts)
             .ok_or(GuardRejection::MissingCredentials)
@@ -840,7 +840,7 @@ where
         let verifier = self.verifier.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            match run(&mut parts, &(), guard.rule(), verifier.as_ref()).await {
+            match decide(&mut parts, &(), guard.rule(), verifier.as_ref()).await {
                 Ok(granted) => {
                     parts.extensions.insert(granted);
                     inner.call(Request::from_parts(parts, body)).await
@@ -891,5 +891,43 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         request.extensions_mut().insert(self.verifier.clone());
         self.inner.call(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Api;
+    impl crate::config::Config for Api {
+        const SCOPES: &'static [&'static str] = &["read", "write"];
+        const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
+    }
+
+    #[test]
+    fn a_guard_names_its_organization_or_allows_any_not_both() {
+        let verifier = BearerVerifier::builder::<Api>()
+            .endpoint("https://tenant.logto.app")
+            .build()
+            .unwrap();
+        let both = Guard::new()
+            .scope("read")
+            .organization_from_path("org_id")
+            .allow_organization_scoped_tokens();
+        let error = verifier.guard(both).unwrap_err();
+        assert_eq!(error.setting, "Guard");
+        assert!(
+            error
+                .problem
+                .contains("`organization_from_path` requires the one in the path"),
+            "{error}"
+        );
+        verifier
+            .guard(
+                Guard::new()
+                    .scope("read")
+                    .allow_organization_scoped_tokens(),
+            )
+            .expect("the opt-in alone is a valid guard");
     }
 }
