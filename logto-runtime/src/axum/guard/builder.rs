@@ -74,7 +74,7 @@ impl Guard {
     /// Also accepts bearer tokens scoped to any organization (with an `organization_id`
     /// claim), beside global ones. Their scopes come from the user's roles in that
     /// organization, so opt in only where the handler checks
-    /// [`AccessToken::organization_id`] itself. Without it, such tokens are refused
+    /// [`AccessToken::organization_id`](crate::AccessToken::organization_id) itself. Without it, such tokens are refused
     /// with 401 `invalid_token`; with [`organization_from_path`](Self::organization_from_path),
     /// it is refused at build time (the path already names the organization).
     ///
