@@ -133,7 +133,7 @@ fn a_named_config_is_checked_at_compile_time_instead() {
         resource = "https://api.example.com"
     ));
     assert!(!items.iter().any(|item| matches!(item, Item::Macro(_))));
-    // One check per scope, one for the resource, one that `Auth` is a config.
+    // One check per scope, one for the resource, one for the organization.
     let consts = items
         .iter()
         .filter(|item| matches!(item, Item::Const(c) if c.ident == "_"))
