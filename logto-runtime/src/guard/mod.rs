@@ -2,8 +2,8 @@
 //! config cannot satisfy before the first request.
 //!
 //! A guard that names its config (`config = Auth`) is checked at compile time, by
-//! `const` assertions built on the `const fn`s of [`rule`]. Every other guard registers itself
-//! at link time (`inventory`), and building a [`Logto`](crate::Logto) or a
+//! `const` assertions built on the `const fn`s of [`rule`]. Every other guard registers
+//! itself at link time (`inventory`), and building a [`Logto`](crate::Logto) or a
 //! [`BearerVerifier`](crate::BearerVerifier) checks all of them against its config:
 //! startup fails with a [`ConfigError`] that names the handler.
 
