@@ -84,7 +84,7 @@ pub struct Needs<'a> {
 /// unmet part on its own token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
-    /// The scope at this index of [`Needs::scopes`].
+    /// The scope at this index of `Needs::scopes`.
     Scope(usize),
     /// The resource the guard names, or the one it leaves to the config.
     Resource,
@@ -114,7 +114,7 @@ pub enum Unmet<'a> {
 pub struct ConfigName<'a> {
     /// As the subject: "`Auth`".
     pub name: &'a str,
-    /// Where its arguments are written: "the #[logto::config] of `Auth`".
+    /// Where its arguments are written: "the `#[logto::config]` of `Auth`".
     pub attribute: &'a str,
 }
 
