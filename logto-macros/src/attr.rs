@@ -141,6 +141,30 @@ pub fn read<A: Attribute, T: FromMeta>(metas: Vec<NestedMeta>, errors: &mut Erro
     errors.take(T::from_list(&metas).map_err(syn::Error::from))
 }
 
+/// Like [`read`], but a value that cannot be read does not stop the others: darling
+/// fails the whole derive on one bad value, so after its errors are recorded, the
+/// keys that read on their own are read again together and their checks still run.
+/// For attributes whose checks need no key to stand in for another.
+pub fn read_readable<A: Attribute, T: FromMeta + Default>(
+    metas: Vec<NestedMeta>,
+    errors: &mut Errors,
+) -> T {
+    let metas = known::<A>(metas, errors);
+    match T::from_list(&metas) {
+        Ok(read) => read,
+        Err(error) => {
+            errors.push(error.into());
+            let readable: Vec<NestedMeta> = metas
+                .into_iter()
+                .filter(|meta| T::from_list(std::slice::from_ref(meta)).is_ok())
+                .collect();
+            // Keys that read alone read together (a repeated key is collected, not
+            // refused); the default is only a guard.
+            T::from_list(&readable).unwrap_or_default()
+        }
+    }
+}
+
 /// The first value of a key the derive collected with `#[darling(multiple)]` (so that a
 /// repeated key is ours to word, not darling's "Duplicate field"); every later one is
 /// reported on its key.

@@ -357,6 +357,20 @@ mod tests {
         );
         assert!(errors[3].starts_with("`claims` lists types"), "{errors:#?}");
         assert!(errors[4].starts_with("`prompt` is a string"), "{errors:#?}");
+        // A value that cannot be read does not hide the checks of those that can.
+        let (config, errors) = check_tokens(quote!(
+            scopes = "read",
+            resources = ["api.example.com"],
+            claims = [User, User],
+        ));
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].contains("write `scopes = [\"read\"]`"),
+            "{errors:#?}"
+        );
+        assert!(errors[1].contains("not an absolute URI"), "{errors:#?}");
+        assert!(errors[2].contains("`User` is listed twice"), "{errors:#?}");
+        assert_eq!(config.claims.len(), 1);
         // A camelCase key from the JavaScript SDKs finds its key.
         let (_, errors) = check_tokens(quote!(Scopes = ["read"]));
         assert!(errors[0].contains("did you mean `scopes`?"), "{errors:#?}");

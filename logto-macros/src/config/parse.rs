@@ -74,7 +74,7 @@ impl attr::Attribute for ConfigAttr {
 /// What darling reads: every key collected (`multiple`), so a repeated one is reported
 /// by [`attr::once`] in our words; [`attr::read`] keeps unknown keys away from it. Field
 /// names are the keys of [`CONFIG_KEYS`].
-#[derive(FromMeta)]
+#[derive(Default, FromMeta)]
 struct Raw {
     #[darling(multiple, with = read_scopes)]
     scopes: Vec<Arg<Vec<ScopeArg>>>,
@@ -87,14 +87,12 @@ struct Raw {
 }
 
 /// The arguments of the attribute, each checked for its syntax; all errors are
-/// reported, and a value that cannot be read leaves the arguments empty.
+/// reported, and the arguments hold the values that could be read.
 pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
         return Args::default();
     };
-    let Some(raw) = attr::read::<ConfigAttr, Raw>(metas, errors) else {
-        return Args::default();
-    };
+    let raw: Raw = attr::read_readable::<ConfigAttr, _>(metas, errors);
     Args {
         scopes: attr::once::<ConfigAttr, _>(raw.scopes, errors)
             .map(|arg| arg.value)

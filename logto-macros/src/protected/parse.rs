@@ -72,7 +72,7 @@ impl attr::Attribute for ProtectedAttr {
 /// What darling reads: every key collected (`multiple`), so a repeated one is reported
 /// by [`attr::once`] in our words; [`attr::read`] keeps unknown keys away from it. Field
 /// names are the keys of [`PROTECTED_KEYS`].
-#[derive(FromMeta)]
+#[derive(Default, FromMeta)]
 struct Raw {
     #[darling(multiple, with = read_scope)]
     scope: Vec<Arg<ScopeValue>>,
@@ -99,14 +99,12 @@ enum ScopeValue {
 }
 
 /// The arguments of the attribute, each checked for its syntax; all errors are
-/// reported, and a value that cannot be read leaves the arguments empty.
+/// reported, and the arguments hold the values that could be read.
 pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
         return Args::default();
     };
-    let Some(raw) = attr::read::<ProtectedAttr, Raw>(metas, errors) else {
-        return Args::default();
-    };
+    let raw: Raw = attr::read_readable::<ProtectedAttr, _>(metas, errors);
     let mut args = Args::default();
     match attr::once::<ProtectedAttr, _>(raw.scope, errors).map(|arg| arg.value) {
         Some(ScopeValue::Scopes(scopes)) => args.scopes = scopes,

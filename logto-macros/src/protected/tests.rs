@@ -190,11 +190,23 @@ fn reports_the_syntax_of_every_argument_at_once() {
         "the macro reads the resource at compile time",
         "`config` names the type of your `#[logto::config]`: write `config = Auth`",
         "`redirect` is a flag and takes no value: write `redirect` alone",
+        "`bearer_only` is given twice in `#[logto::protected]`: remove this one",
     ];
     assert_eq!(found.len(), expected.len(), "{found:#?}");
     for (error, expected) in found.iter().zip(expected) {
         assert!(error.contains(expected), "{error:?} lacks {expected:?}");
     }
+    // A value that cannot be read does not hide the checks of those that can.
+    let found = errors(
+        quote!(scope = read, resource = "api.example.com"),
+        handler(),
+    );
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].contains("reads the scope at compile time"),
+        "{found:#?}"
+    );
+    assert!(found[1].contains("is not an absolute URI"), "{found:#?}");
     // A value that reads: the repeated key is reported in our words.
     let found = errors(quote!(bearer_only, bearer_only), handler());
     assert_eq!(
