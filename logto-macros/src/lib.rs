@@ -4,7 +4,8 @@
 //! Each macro is parse -> check -> generate, one module each, so the logic is tested
 //! with `syn::parse_quote!` inputs; errors are collected, each on the token it is
 //! about, and reported together beside stand-in implementations, so a mistake shows
-//! up once instead of cascading.
+//! up once instead of cascading. Attribute arguments are read by darling `FromMeta`
+//! derives, on the key constants of `attr.rs`.
 
 mod attr;
 mod catalog;

@@ -213,6 +213,14 @@ fn reports_the_syntax_of_every_argument_at_once() {
         found,
         ["`bearer_only` is given twice in `#[logto::protected]`: remove this one"]
     );
+    let found = errors(quote!(redirect()), handler());
+    assert_eq!(
+        found,
+        [
+            "`redirect` is a flag and takes no arguments: write `redirect` alone in \
+          `#[logto::protected]`"
+        ]
+    );
     let found = errors(quote!(scope), handler());
     assert_eq!(found, ["`scope` needs a value: write `scope = \"read\"`"]);
     let found = errors(quote!(scope("read")), handler());
