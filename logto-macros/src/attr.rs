@@ -1,9 +1,17 @@
-//! Keys of the macros' attributes, named once (serde's `symbol.rs`): parsing, "did you
-//! mean" suggestions and the lists in error messages all read these constants.
+//! Keys of the macros' attributes, named once (serde's `symbol.rs`): darling's derives,
+//! "did you mean" suggestions and the lists in error messages all read these constants.
+//!
+//! Each attribute's arguments are read by a `#[derive(FromMeta)]` struct: darling walks
+//! the keys, calls one parse function per key (`#[darling(with = ...)]`, built on the
+//! helpers below) and accumulates their errors. The parts darling would word without
+//! naming the attribute or saying what to write are ours: unknown keys (with "did you
+//! mean" and the list of keys) and literals ([`read`]), keys given twice ([`once`]),
+//! and the shape of each value.
 
 use std::fmt;
 
-use darling::ast::NestedMeta;
+use darling::{FromMeta, ast::NestedMeta};
+use quote::ToTokens;
 use syn::{Expr, Meta, Path};
 
 use crate::{errors::Errors, suggest};
@@ -74,98 +82,180 @@ pub const PROTECTED_KEYS: &[Symbol] = &[
     ALLOW_ORGANIZATION_SCOPED_TOKENS,
 ];
 
-/// One argument of an attribute: `key = value` or a bare `key`.
-pub struct Arg {
-    /// Which known key this is.
-    pub key: Symbol,
-    /// The key as written, for spans.
-    pub path: Path,
-    /// `Some` for `key = value`, `None` for a bare `key`.
-    pub value: Option<Expr>,
+/// An attribute whose arguments a darling derive reads: its name in messages and its
+/// keys, for the errors darling would word without them.
+pub trait Attribute {
+    /// The attribute as users write it, e.g. "`#[logto::config]`".
+    const CONTEXT: &'static str;
+    /// Every key it takes; the derive's field names (a unit test per attribute checks
+    /// that they agree).
+    const KEYS: &'static [Symbol];
 }
 
-impl Arg {
-    /// The value of a `key = value` argument; `example` shows the expected form.
-    pub fn value(&self, example: &str) -> syn::Result<&Expr> {
-        self.value.as_ref().ok_or_else(|| {
-            syn::Error::new_spanned(
-                &self.path,
-                format!("`{}` needs a value: write `{example}`", self.key),
-            )
-        })
-    }
-
-    /// Checks that a flag is written alone.
-    pub fn flag(&self) -> syn::Result<()> {
-        match &self.value {
-            None => Ok(()),
-            Some(value) => Err(syn::Error::new_spanned(
-                value,
-                format!(
-                    "`{}` is a flag and takes no value: write `{}` alone",
-                    self.key, self.key
-                ),
-            )),
-        }
-    }
+/// One argument as written: its key (for spans) and its parsed value.
+pub struct Arg<T> {
+    /// The key, as written.
+    pub key: Path,
+    /// The value.
+    pub value: T,
 }
 
-/// Sorts `metas` into known arguments; reports unknown keys (with a suggestion),
-/// repeated keys, literals and `key(...)` lists. `context` names the attribute in
-/// messages, e.g. "`#[logto::config]`".
-pub fn parse_args(
-    metas: impl IntoIterator<Item = NestedMeta>,
-    keys: &[Symbol],
-    context: &str,
-    errors: &mut Errors,
-) -> Vec<Arg> {
-    let expected = suggest::one_of(keys.iter().map(|key| key.0));
-    let mut args: Vec<Arg> = Vec::new();
+/// Takes out of `metas`, with an error each, what darling would word without naming
+/// the attribute or its keys: literals ("Unexpected meta-item format `literal`") and
+/// unknown keys ("Unknown field: `x`"; ours adds the list of keys and finds camelCase
+/// spellings). Done before the derive runs, so that neither stops it from reading, and
+/// the checks from checking, the keys that are right.
+fn known<A: Attribute>(metas: Vec<NestedMeta>, errors: &mut Errors) -> Vec<NestedMeta> {
+    let keys: Vec<&str> = A::KEYS.iter().map(|key| key.0).collect();
+    let expected = suggest::one_of(keys.iter().copied());
+    let mut known = Vec::new();
     for meta in metas {
-        let (path, value) = match meta {
-            NestedMeta::Lit(lit) => {
+        match &meta {
+            NestedMeta::Lit(lit) => errors.spanned(
+                lit,
+                format!("{} takes `key = value` arguments: {expected}", A::CONTEXT),
+            ),
+            NestedMeta::Meta(inner) if !A::KEYS.iter().any(|key| inner.path() == key) => {
+                let path = inner.path();
+                let name = path_to_string(path);
                 errors.spanned(
-                    lit,
-                    format!("{context} takes `key = value` arguments: {expected}"),
+                    path,
+                    suggest::unknown(
+                        &format!("unknown argument `{name}` of {}", A::CONTEXT),
+                        &name,
+                        &keys,
+                    ),
                 );
-                continue;
             }
-            NestedMeta::Meta(Meta::Path(path)) => (path, None),
-            NestedMeta::Meta(Meta::NameValue(name_value)) => {
-                (name_value.path, Some(name_value.value))
-            }
-            NestedMeta::Meta(Meta::List(list)) => {
-                let name = path_to_string(&list.path);
-                errors.spanned(
-                    &list,
-                    format!("write `{name} = ...` instead of `{name}(...)` in {context}"),
-                );
-                continue;
-            }
-        };
-        let Some(key) = keys.iter().copied().find(|key| path == *key) else {
-            let name = path_to_string(&path);
-            let keys: Vec<&str> = keys.iter().map(|key| key.0).collect();
-            errors.spanned(
-                &path,
-                suggest::unknown(
-                    &format!("unknown argument `{name}` of {context}"),
-                    &name,
-                    &keys,
-                ),
-            );
-            continue;
-        };
-        if args.iter().any(|arg| arg.key == key) {
-            errors.spanned(
-                &path,
-                format!("`{key}` is given twice in {context}: remove this one"),
-            );
-            continue;
+            NestedMeta::Meta(_) => known.push(meta),
         }
-        args.push(Arg { key, path, value });
     }
-    args
+    known
+}
+
+/// Reads `metas` with the darling derive `T`; its errors and ours join `errors`.
+/// `None` when a value could not be read: the checks then have nothing sound to check
+/// (an unknown or repeated key does not stop them).
+pub fn read<A: Attribute, T: FromMeta>(metas: Vec<NestedMeta>, errors: &mut Errors) -> Option<T> {
+    let metas = known::<A>(metas, errors);
+    errors.take(T::from_list(&metas).map_err(syn::Error::from))
+}
+
+/// Like [`read`], but a value that cannot be read does not stop the others: darling
+/// fails the whole derive on one bad value, so after its errors are recorded, the
+/// keys that read on their own are read again together and their checks still run.
+/// For attributes whose checks need no key to stand in for another.
+pub fn read_readable<A: Attribute, T: FromMeta + Default>(
+    metas: Vec<NestedMeta>,
+    errors: &mut Errors,
+) -> T {
+    let metas = known::<A>(metas, errors);
+    match T::from_list(&metas) {
+        Ok(read) => read,
+        Err(error) => {
+            errors.push(error.into());
+            let readable: Vec<NestedMeta> = metas
+                .into_iter()
+                .filter(|meta| T::from_list(std::slice::from_ref(meta)).is_ok())
+                .collect();
+            // Keys that read alone read together (a repeated key is collected, not
+            // refused); the default is only a guard.
+            T::from_list(&readable).unwrap_or_default()
+        }
+    }
+}
+
+/// The first value of a key the derive collected with `#[darling(multiple)]` (so that a
+/// repeated key is ours to word, not darling's "Duplicate field"); every later one is
+/// reported on its key.
+pub fn once<A: Attribute, T>(args: Vec<Arg<T>>, errors: &mut Errors) -> Option<Arg<T>> {
+    let mut args = args.into_iter();
+    let first = args.next()?;
+    for repeated in args {
+        errors.spanned(
+            &repeated.key,
+            format!(
+                "`{}` is given twice in {}: remove this one",
+                path_to_string(&repeated.key),
+                A::CONTEXT
+            ),
+        );
+    }
+    Some(first)
+}
+
+/// A darling error spanning `tokens`, with our message as is (an explicit span keeps
+/// darling from appending " at <field>").
+pub fn error(tokens: impl ToTokens, message: impl fmt::Display) -> darling::Error {
+    syn::Error::new_spanned(tokens, message).into()
+}
+
+/// The value of `key = value`; `example` shows the expected form to write.
+pub fn value<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Result<&'a Expr> {
+    let key = path_to_string(meta.path());
+    match meta {
+        Meta::NameValue(name_value) => Ok(&name_value.value),
+        Meta::Path(path) => Err(error(
+            path,
+            format!("`{key}` needs a value: write `{example}`"),
+        )),
+        Meta::List(list) => Err(error(
+            list,
+            format!("write `{key} = ...` instead of `{key}(...)` in {context}"),
+        )),
+    }
+}
+
+/// A key written alone, `key`.
+pub fn flag(meta: &Meta, context: &str) -> darling::Result<Arg<()>> {
+    let key = path_to_string(meta.path());
+    match meta {
+        Meta::Path(path) => Ok(Arg {
+            key: path.clone(),
+            value: (),
+        }),
+        Meta::NameValue(name_value) => Err(error(
+            &name_value.value,
+            format!("`{key}` is a flag and takes no value: write `{key}` alone"),
+        )),
+        Meta::List(list) => Err(error(
+            list,
+            format!("`{key}` is a flag and takes no arguments: write `{key}` alone in {context}"),
+        )),
+    }
+}
+
+/// A string literal, `key = "..."`; `not_a_string` says what to write instead.
+pub fn string(
+    meta: &Meta,
+    example: &str,
+    context: &str,
+    not_a_string: &str,
+) -> darling::Result<Arg<syn::LitStr>> {
+    let value = self::value(meta, example, context)?;
+    match lit_str(value) {
+        Some(lit) => Ok(Arg {
+            key: meta.path().clone(),
+            value: lit.clone(),
+        }),
+        None => Err(error(value, not_a_string)),
+    }
+}
+
+/// The elements of `key = [...]`; a lone element gets the brackets suggested.
+pub fn array<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Result<Vec<&'a Expr>> {
+    let value = self::value(meta, example, context)?;
+    match unwrap_expr(value) {
+        Expr::Array(array) => Ok(array.elems.iter().collect()),
+        other => {
+            let key = path_to_string(meta.path());
+            let written = other.to_token_stream();
+            Err(error(
+                value,
+                format!("`{key}` is a list: write `{key} = [{written}]`"),
+            ))
+        }
+    }
 }
 
 /// A path as written, `a::b::C`, for messages.
@@ -203,5 +293,14 @@ pub fn lit_str(expr: &Expr) -> Option<&syn::LitStr> {
             ..
         }) => Some(lit),
         _ => None,
+    }
+}
+
+/// For the tests of each attribute: the messages of `errors`, in order.
+#[cfg(test)]
+pub fn messages(errors: Errors) -> Vec<String> {
+    match errors.finish() {
+        Ok(()) => Vec::new(),
+        Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
     }
 }

@@ -4,7 +4,8 @@
 //! Each macro is parse -> check -> generate, one module each, so the logic is tested
 //! with `syn::parse_quote!` inputs; errors are collected, each on the token it is
 //! about, and reported together beside stand-in implementations, so a mistake shows
-//! up once instead of cascading.
+//! up once instead of cascading. Attribute arguments are read by darling `FromMeta`
+//! derives, on the key constants of `attr.rs`.
 
 mod attr;
 mod catalog;
@@ -22,8 +23,8 @@ use proc_macro::TokenStream;
 /// Declares what an app asks of Logto at compile time, on a struct:
 /// implements `logto::Config` for it.
 ///
-/// ```rust,ignore
-/// use logto::UserScope;
+/// ```rust
+/// use logto::{Config, UserScope};
 ///
 /// #[logto::config(
 ///     scopes = [UserScope::Email, UserScope::Organizations, "read", "write"],
@@ -32,6 +33,19 @@ use proc_macro::TokenStream;
 ///     prompt = "consent",
 /// )]
 /// pub struct Auth;
+///
+/// #[derive(logto::Claims)]
+/// pub struct User {
+///     pub sub: String,
+///     pub phone_number: Option<String>,
+/// }
+///
+/// assert_eq!(
+///     Auth::SCOPES,
+///     ["email", "urn:logto:scope:organizations", "read", "write"]
+/// );
+/// // `User`'s scopes are requested too.
+/// assert_eq!(Auth::CLAIMS_SCOPES, [&["phone"][..]]);
 /// ```
 ///
 /// Every argument is optional:
@@ -59,7 +73,9 @@ pub fn config(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Derives `logto::Claims` (and axum's `FromRequestParts`/`OptionalFromRequestParts`)
 /// for a struct whose fields are Logto claims.
 ///
-/// ```rust,ignore
+/// ```rust
+/// use logto::Claims as _;
+///
 /// #[derive(logto::Claims, Debug)]
 /// pub struct User {
 ///     pub sub: String,
@@ -75,6 +91,18 @@ pub fn config(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     #[claim(custom, scope = "billing", userinfo)]
 ///     pub plan: Option<String>,
 /// }
+///
+/// assert_eq!(
+///     User::SCOPES,
+///     [
+///         "email",
+///         "urn:logto:scope:organizations",
+///         "urn:logto:scope:organization_roles",
+///         "custom_data",
+///         "billing",
+///     ]
+/// );
+/// assert!(User::NEEDS_USERINFO);
 /// ```
 ///
 /// Each field names a claim of Logto's catalog (the table in the docs of the
@@ -105,7 +133,23 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// Guards an axum handler: a signed-in session, or a bearer access token, with the
 /// scopes and audience the arguments name.
 ///
-/// ```rust,ignore
+/// ```rust
+/// use axum::{Json, Router, extract::Path, http::StatusCode, response::Html, routing::get};
+///
+/// #[logto::config(
+///     scopes = [logto::UserScope::Organizations, "read", "read:members"],
+///     resources = ["https://shopping.your-app.com/api"],
+/// )]
+/// pub struct Auth;
+///
+/// #[logto::config(scopes = ["read", "write"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// #[derive(logto::Claims, serde::Serialize)]
+/// pub struct User {
+///     pub sub: String,
+/// }
+///
 /// // Signed in (a session, or any valid bearer token for the app's resources).
 /// #[logto::protected]
 /// async fn profile(user: User) -> Json<User> { Json(user) }
@@ -120,7 +164,7 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// async fn edit(token: logto::AccessToken) -> StatusCode { StatusCode::NO_CONTENT }
 ///
 /// // An organization's token, for the organization in the path (`/orgs/{org_id}/...`).
-/// #[logto::protected(organization = "org_id", scope = "read:members")]
+/// #[logto::protected(config = Auth, organization = "org_id", scope = "read:members")]
 /// async fn members(Path(org_id): Path<String>) -> String { org_id }
 ///
 /// // Global tokens, and tokens for the resource scoped to any organization: the
@@ -133,6 +177,14 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// // A page: signed out, redirect to sign-in and back here.
 /// #[logto::protected(redirect)]
 /// async fn dashboard() -> Html<&'static str> { Html("...") }
+///
+/// // Guarded handlers are axum handlers like any other.
+/// let _app: Router = Router::new()
+///     .route("/profile", get(profile))
+///     .route("/orders", get(orders).put(edit))
+///     .route("/orgs/{org_id}/members", get(members))
+///     .route("/reports", get(reports))
+///     .route("/dashboard", get(dashboard));
 /// ```
 ///
 /// Arguments, all optional:

@@ -63,7 +63,11 @@ pub mod __private {
     pub use crate::axum::{GuardDef, Guarded, extract_claims, extract_optional_claims};
     pub use crate::claims::__private::*;
     pub use crate::guard::{
-        GuardSpec, Registered, has_one_resource, requests_resource, requests_scope,
+        GuardSpec, Registered,
+        rule::{
+            ConfigName, Message as GuardMessage, Part as GuardPart, Requested as GuardRequested,
+            check_part as check_guard_part,
+        },
     };
     pub use ::axum;
     pub use inventory;

@@ -1,12 +1,11 @@
 //! The syntax of `#[derive(Claims)]`: a struct's named fields and their `#[claim(...)]`
 //! attributes, as written.
 
-use darling::ast::NestedMeta;
-use quote::ToTokens;
+use darling::{FromMeta, ast::NestedMeta};
 use syn::{Data, DeriveInput, Fields, GenericParam, Ident, LitStr, Meta, Path, Type};
 
 use crate::{
-    attr::{self, CLAIM, CLAIM_KEYS, CUSTOM, RENAME, SCOPE, USERINFO, lit_str},
+    attr::{self, Arg, CLAIM, CLAIM_KEYS},
     errors::Errors,
 };
 
@@ -86,10 +85,11 @@ pub fn input(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
         .named
         .iter()
         .filter_map(|field| {
+            let attrs = field_attrs(&field.attrs, errors)?;
             Some(FieldInput {
                 ident: field.ident.clone()?,
                 ty: field.ty.clone(),
-                attrs: field_attrs(&field.attrs, errors),
+                attrs,
             })
         })
         .collect();
@@ -132,9 +132,34 @@ fn check_generics(generics: &syn::Generics, errors: &mut Errors) {
     }
 }
 
+/// `#[claim]` for the shared argument handling of [`attr`].
+pub struct ClaimAttr;
+
+impl attr::Attribute for ClaimAttr {
+    const CONTEXT: &'static str = CONTEXT;
+    const KEYS: &'static [attr::Symbol] = CLAIM_KEYS;
+}
+
+/// What darling reads: every key collected (`multiple`), so a repeated one is reported
+/// by [`attr::once`] in our words; [`attr::read`] keeps unknown keys away from it. Field
+/// names are the keys of [`CLAIM_KEYS`].
+#[derive(FromMeta)]
+struct Raw {
+    #[darling(multiple, with = read_rename)]
+    rename: Vec<Arg<LitStr>>,
+    #[darling(multiple, with = read_flag)]
+    custom: Vec<Arg<()>>,
+    #[darling(multiple, with = read_scope)]
+    scope: Vec<Arg<LitStr>>,
+    #[darling(multiple, with = read_flag)]
+    userinfo: Vec<Arg<()>>,
+}
+
 /// Reads every `#[claim(...)]` of a field together, so a key repeated across two
-/// attributes is reported like one repeated in a single attribute.
-fn field_attrs(attrs: &[syn::Attribute], errors: &mut Errors) -> FieldAttrs {
+/// attributes is reported like one repeated in a single attribute. `None` when a value
+/// could not be read (the error says why): the field is then left unchecked rather
+/// than checked as if it had no attribute.
+fn field_attrs(attrs: &[syn::Attribute], errors: &mut Errors) -> Option<FieldAttrs> {
     let mut metas = Vec::new();
     for attribute in attrs.iter().filter(|a| a.path() == &CLAIM) {
         match &attribute.meta {
@@ -154,29 +179,33 @@ fn field_attrs(attrs: &[syn::Attribute], errors: &mut Errors) -> FieldAttrs {
             ),
         }
     }
-    let mut parsed = FieldAttrs::default();
-    for arg in attr::parse_args(metas, CLAIM_KEYS, CONTEXT, errors) {
-        if arg.key == RENAME {
-            parsed.rename = string(&arg, "rename = \"email\"", errors);
-        } else if arg.key == SCOPE {
-            parsed.scope = string(&arg, "scope = \"my_scope\"", errors);
-        } else if arg.key == CUSTOM {
-            parsed.custom = errors.take(arg.flag()).map(|()| arg.path.clone());
-        } else if arg.key == USERINFO {
-            parsed.userinfo = errors.take(arg.flag()).map(|()| arg.path.clone());
-        }
-    }
-    parsed
+    let raw = attr::read::<ClaimAttr, Raw>(metas, errors)?;
+    Some(FieldAttrs {
+        rename: attr::once::<ClaimAttr, _>(raw.rename, errors).map(|arg| arg.value),
+        custom: attr::once::<ClaimAttr, _>(raw.custom, errors).map(|arg| arg.key),
+        scope: attr::once::<ClaimAttr, _>(raw.scope, errors).map(|arg| arg.value),
+        userinfo: attr::once::<ClaimAttr, _>(raw.userinfo, errors).map(|arg| arg.key),
+    })
 }
 
-fn string(arg: &attr::Arg, example: &str, errors: &mut Errors) -> Option<LitStr> {
-    let value = errors.take(arg.value(example))?;
-    let lit = lit_str(value).cloned();
-    if lit.is_none() {
-        errors.spanned(
-            value.to_token_stream(),
-            format!("`{}` is a string literal: write `{example}`", arg.key),
-        );
-    }
-    lit
+fn read_rename(meta: &Meta) -> darling::Result<Arg<LitStr>> {
+    string(meta, "rename = \"email\"")
+}
+
+fn read_scope(meta: &Meta) -> darling::Result<Arg<LitStr>> {
+    string(meta, "scope = \"my_scope\"")
+}
+
+fn string(meta: &Meta, example: &str) -> darling::Result<Arg<LitStr>> {
+    let key = attr::path_to_string(meta.path());
+    attr::string(
+        meta,
+        example,
+        CONTEXT,
+        &format!("`{key}` is a string literal: write `{example}`"),
+    )
+}
+
+fn read_flag(meta: &Meta) -> darling::Result<Arg<()>> {
+    attr::flag(meta, CONTEXT)
 }

@@ -369,3 +369,69 @@ fn generates_decoding_and_extractors() {
         assert!(generated.contains(expected), "{expected}\nin\n{generated}");
     }
 }
+
+#[test]
+fn every_key_reaches_the_derive() {
+    // The derive's field names and `CLAIM_KEYS` are two lists: a key missing from the
+    // derive would be darling's "Unknown field" here.
+    for key in crate::attr::CLAIM_KEYS {
+        let ident = syn::Ident::new(key.0, proc_macro2::Span::call_site());
+        for written in [quote::quote!(#ident), quote::quote!(#ident = "x")] {
+            let input: DeriveInput = parse_quote! {
+                struct User { #[claim(#written)] plan: Option<String> }
+            };
+            for error in run(input).err().unwrap_or_default() {
+                assert!(!error.contains("Unknown field"), "{key}: {error}");
+                assert!(!error.contains("unknown argument"), "{key}: {error}");
+            }
+        }
+    }
+}
+
+#[test]
+fn reads_the_attribute_into_the_model() {
+    let mut errors = Errors::default();
+    let input = parse::input(
+        &parse_quote! {
+            struct User {
+                #[claim(custom, scope = "billing")]
+                #[claim(userinfo, rename = "plan_id")]
+                plan: Option<String>,
+                email: Option<String>,
+            }
+        },
+        &mut errors,
+    )
+    .unwrap_or_else(|| panic!("no input"));
+    assert!(crate::attr::messages(errors).is_empty());
+    let attrs = &input.fields[0].attrs;
+    assert!(attrs.custom.is_some() && attrs.userinfo.is_some());
+    assert_eq!(
+        attrs.scope.as_ref().map(syn::LitStr::value).as_deref(),
+        Some("billing")
+    );
+    assert_eq!(
+        attrs.rename.as_ref().map(syn::LitStr::value).as_deref(),
+        Some("plan_id")
+    );
+    let plain = &input.fields[1].attrs;
+    assert!(plain.custom.is_none() && plain.rename.is_none());
+}
+
+#[test]
+fn a_field_whose_attribute_cannot_be_read_is_not_checked_further() {
+    // `rename = 5` is the one mistake: the field is not then reported as an unknown
+    // claim `x` too.
+    let errors = errors(parse_quote! {
+        struct User { #[claim(rename = 5)] x: Option<String>, #[claim(renam = "a")] email: Option<String> }
+    });
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!(
+        errors[0],
+        "`rename` is a string literal: write `rename = \"email\"`"
+    );
+    assert!(
+        errors[1].starts_with("unknown argument `renam` of `#[claim]`: did you mean `rename`?"),
+        "{errors:#?}"
+    );
+}

@@ -299,4 +299,80 @@ mod tests {
             "{errors:?}"
         );
     }
+
+    #[test]
+    fn every_key_reaches_the_derive() {
+        // The derive's field names and `CONFIG_KEYS` are two lists: a key missing from
+        // the derive would be darling's "Unknown field" here.
+        for key in crate::attr::CONFIG_KEYS {
+            let ident = syn::Ident::new(key.0, proc_macro2::Span::call_site());
+            for written in [quote!(#ident), quote!(#ident = "x")] {
+                let (_, errors) = check_tokens(written);
+                for error in errors {
+                    assert!(!error.contains("Unknown field"), "{key}: {error}");
+                    assert!(!error.contains("unknown argument"), "{key}: {error}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_the_syntax_errors_darling_would_not() {
+        let (_, errors) = check_tokens(quote!(prompt = "login", prompt = "consent"));
+        assert_eq!(
+            errors,
+            ["`prompt` is given twice in `#[logto::config]`: remove this one"]
+        );
+        let (config, errors) = check_tokens(quote!("read", scopes = ["read"]));
+        assert_eq!(
+            errors,
+            [
+                "`#[logto::config]` takes `key = value` arguments: `scopes`, `resources`, \
+                 `claims` or `prompt`"
+            ]
+        );
+        assert_eq!(scope_values(&config), ["read"], "the rest is still read");
+        let (_, errors) = check_tokens(quote!(scopes("read")));
+        assert_eq!(
+            errors,
+            ["write `scopes = ...` instead of `scopes(...)` in `#[logto::config]`"]
+        );
+        let (_, errors) = check_tokens(quote!(claims));
+        assert_eq!(errors, ["`claims` needs a value: write `claims = [User]`"]);
+        // Every element's mistake, accumulated by darling across elements and keys.
+        let (_, errors) = check_tokens(quote!(
+            scopes = [1, "read", 2],
+            resources = [api],
+            claims = ["User"],
+            prompt = consent,
+        ));
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("a scope is a string literal"),
+            "{errors:#?}"
+        );
+        assert!(
+            errors[2].starts_with("a resource is a string literal"),
+            "{errors:#?}"
+        );
+        assert!(errors[3].starts_with("`claims` lists types"), "{errors:#?}");
+        assert!(errors[4].starts_with("`prompt` is a string"), "{errors:#?}");
+        // A value that cannot be read does not hide the checks of those that can.
+        let (config, errors) = check_tokens(quote!(
+            scopes = "read",
+            resources = ["api.example.com"],
+            claims = [User, User],
+        ));
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].contains("write `scopes = [\"read\"]`"),
+            "{errors:#?}"
+        );
+        assert!(errors[1].contains("not an absolute URI"), "{errors:#?}");
+        assert!(errors[2].contains("`User` is listed twice"), "{errors:#?}");
+        assert_eq!(config.claims.len(), 1);
+        // A camelCase key from the JavaScript SDKs finds its key.
+        let (_, errors) = check_tokens(quote!(Scopes = ["read"]));
+        assert!(errors[0].contains("did you mean `scopes`?"), "{errors:#?}");
+    }
 }

@@ -1,11 +1,11 @@
 //! The syntax of `#[logto::config(...)]`: which struct, and the arguments as written.
 
-use darling::ast::NestedMeta;
+use darling::{FromMeta, ast::NestedMeta};
 use proc_macro2::TokenStream;
-use syn::{Expr, Ident, LitStr, Path};
+use syn::{Expr, Ident, LitStr, Meta, Path};
 
 use crate::{
-    attr::{self, CLAIMS, CONFIG_KEYS, PROMPT, RESOURCES, SCOPES, lit_str, unwrap_expr},
+    attr::{self, Arg, CONFIG_KEYS, lit_str, unwrap_expr},
     errors::Errors,
 };
 
@@ -63,90 +63,120 @@ pub fn target(item: TokenStream, errors: &mut Errors) -> Option<Target> {
     Some(Target { ident: item.ident })
 }
 
-/// The arguments of the attribute, each checked for its syntax.
+/// `#[logto::config]` for the shared argument handling of [`attr`].
+pub struct ConfigAttr;
+
+impl attr::Attribute for ConfigAttr {
+    const CONTEXT: &'static str = CONTEXT;
+    const KEYS: &'static [attr::Symbol] = CONFIG_KEYS;
+}
+
+/// What darling reads: every key collected (`multiple`), so a repeated one is reported
+/// by [`attr::once`] in our words; [`attr::read`] keeps unknown keys away from it. Field
+/// names are the keys of [`CONFIG_KEYS`].
+#[derive(Default, FromMeta)]
+struct Raw {
+    #[darling(multiple, with = read_scopes)]
+    scopes: Vec<Arg<Vec<ScopeArg>>>,
+    #[darling(multiple, with = read_resources)]
+    resources: Vec<Arg<Vec<LitStr>>>,
+    #[darling(multiple, with = read_claims)]
+    claims: Vec<Arg<Vec<Path>>>,
+    #[darling(multiple, with = read_prompt)]
+    prompt: Vec<Arg<LitStr>>,
+}
+
+/// The arguments of the attribute, each checked for its syntax; all errors are
+/// reported, and the arguments hold the values that could be read.
 pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
-    let mut args = Args::default();
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
-        return args;
+        return Args::default();
     };
-    for arg in attr::parse_args(metas, CONFIG_KEYS, CONTEXT, errors) {
-        let key = arg.key;
-        if key == SCOPES {
-            let value = errors.take(arg.value("scopes = [UserScope::Email, \"read\"]"));
-            for element in value.map(|v| array(key, v, errors)).unwrap_or_default() {
-                if let Some(scope) = scope(element, errors) {
-                    args.scopes.push(scope);
-                }
-            }
-        } else if key == RESOURCES {
-            let value = errors.take(arg.value("resources = [\"https://api.example.com\"]"));
-            for element in value.map(|v| array(key, v, errors)).unwrap_or_default() {
-                match lit_str(element) {
-                    Some(lit) => args.resources.push(lit.clone()),
-                    None => errors.spanned(
-                        element,
-                        "a resource is a string literal, e.g. \"https://api.example.com\"",
-                    ),
-                }
-            }
-        } else if key == CLAIMS {
-            let value = errors.take(arg.value("claims = [User]"));
-            for element in value.map(|v| array(key, v, errors)).unwrap_or_default() {
-                match unwrap_expr(element) {
-                    Expr::Path(path) if path.qself.is_none() => args.claims.push(path.path.clone()),
-                    _ => errors.spanned(
-                        element,
-                        "`claims` lists types that derive `logto::Claims`, by name: \
-                         write `claims = [User]`",
-                    ),
-                }
-            }
-        } else if key == PROMPT {
-            let value = errors.take(arg.value("prompt = \"consent\""));
-            match value.map(|v| (v, lit_str(v))) {
-                Some((_, Some(lit))) => args.prompt = Some(lit.clone()),
-                Some((value, None)) => errors.spanned(
-                    value,
-                    "`prompt` is a string of space-separated values: write \
-                     `prompt = \"consent\"` or `prompt = \"login consent\"`",
-                ),
-                None => {}
-            }
-        }
-    }
-    args
-}
-
-/// The elements of a `key = [...]` list; a lone element gets the brackets suggested.
-fn array<'a>(key: attr::Symbol, value: &'a Expr, errors: &mut Errors) -> Vec<&'a Expr> {
-    match unwrap_expr(value) {
-        Expr::Array(array) => array.elems.iter().collect(),
-        other => {
-            let written = quote::ToTokens::to_token_stream(other);
-            errors.spanned(
-                value,
-                format!("`{key}` is a list: write `{key} = [{written}]`"),
-            );
-            Vec::new()
-        }
+    let raw: Raw = attr::read_readable::<ConfigAttr, _>(metas, errors);
+    Args {
+        scopes: attr::once::<ConfigAttr, _>(raw.scopes, errors)
+            .map(|arg| arg.value)
+            .unwrap_or_default(),
+        resources: attr::once::<ConfigAttr, _>(raw.resources, errors)
+            .map(|arg| arg.value)
+            .unwrap_or_default(),
+        claims: attr::once::<ConfigAttr, _>(raw.claims, errors)
+            .map(|arg| arg.value)
+            .unwrap_or_default(),
+        prompt: attr::once::<ConfigAttr, _>(raw.prompt, errors).map(|arg| arg.value),
     }
 }
 
-fn scope(element: &Expr, errors: &mut Errors) -> Option<ScopeArg> {
-    if let Some(lit) = lit_str(element) {
-        return Some(ScopeArg::Literal(lit.clone()));
-    }
-    match unwrap_expr(element) {
-        Expr::Path(path) if path.qself.is_none() => Some(ScopeArg::Variant(path.path.clone())),
-        _ => {
-            errors.spanned(
+/// Every element of a list, each read by `element`; all their errors, accumulated.
+fn elements<T>(
+    meta: &Meta,
+    example: &str,
+    element: impl Fn(&Expr) -> darling::Result<T>,
+) -> darling::Result<Arg<Vec<T>>> {
+    let array = attr::array(meta, example, CONTEXT)?;
+    // darling's accumulator panics when dropped unfinished: created after the last `?`.
+    let mut errors = darling::Error::accumulator();
+    let values = array
+        .into_iter()
+        .filter_map(|expr| errors.handle(element(expr)))
+        .collect();
+    errors.finish_with(Arg {
+        key: meta.path().clone(),
+        value: values,
+    })
+}
+
+fn read_scopes(meta: &Meta) -> darling::Result<Arg<Vec<ScopeArg>>> {
+    elements(meta, "scopes = [UserScope::Email, \"read\"]", |element| {
+        if let Some(lit) = lit_str(element) {
+            return Ok(ScopeArg::Literal(lit.clone()));
+        }
+        match unwrap_expr(element) {
+            Expr::Path(path) if path.qself.is_none() => Ok(ScopeArg::Variant(path.path.clone())),
+            _ => Err(attr::error(
                 element,
                 "a scope is a string literal (\"read\") or a `UserScope` variant \
                  (`UserScope::Email`)",
-            );
-            None
+            )),
         }
-    }
+    })
+}
+
+fn read_resources(meta: &Meta) -> darling::Result<Arg<Vec<LitStr>>> {
+    elements(
+        meta,
+        "resources = [\"https://api.example.com\"]",
+        |element| {
+            lit_str(element).cloned().ok_or_else(|| {
+                attr::error(
+                    element,
+                    "a resource is a string literal, e.g. \"https://api.example.com\"",
+                )
+            })
+        },
+    )
+}
+
+fn read_claims(meta: &Meta) -> darling::Result<Arg<Vec<Path>>> {
+    elements(meta, "claims = [User]", |element| {
+        match unwrap_expr(element) {
+            Expr::Path(path) if path.qself.is_none() => Ok(path.path.clone()),
+            _ => Err(attr::error(
+                element,
+                "`claims` lists types that derive `logto::Claims`, by name: write `claims = [User]`",
+            )),
+        }
+    })
+}
+
+fn read_prompt(meta: &Meta) -> darling::Result<Arg<LitStr>> {
+    attr::string(
+        meta,
+        "prompt = \"consent\"",
+        CONTEXT,
+        "`prompt` is a string of space-separated values: write `prompt = \"consent\"` or \
+         `prompt = \"login consent\"`",
+    )
 }
 
 /// The keyword that starts `item` (`enum`, `fn`, ...), where "this is not a struct" points.

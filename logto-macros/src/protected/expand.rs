@@ -1,12 +1,12 @@
 //! The generated guard: a marker type holding the guard's rule, the `Guarded` extractor
 //! put first in the handler's arguments, and the checks against the config.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{LitStr, spanned::Spanned};
+use syn::{Ident, LitStr, ext::IdentExt, spanned::Spanned};
 
 use super::model::{Guard, Handler};
-use crate::{attr::path_to_string, scopes::ORGANIZATIONS};
+use crate::attr::path_to_string;
 
 /// The handler with its guard.
 pub fn guarded(handler: &Handler, guard: &Guard) -> TokenStream {
@@ -16,7 +16,7 @@ pub fn guarded(handler: &Handler, guard: &Guard) -> TokenStream {
     let marker = format_ident!("__logto_guard_{}", syn::ext::IdentExt::unraw(name));
     let spec = spec(handler, guard);
     let checks = match &guard.config {
-        Some(config) => config_checks(&name.to_string(), guard, config),
+        Some(config) => config_checks(name, &marker, guard, config),
         // No config in sight: the guard registers itself, and building the client
         // checks it before the first request.
         None => quote! {
@@ -82,68 +82,67 @@ fn spec(handler: &Handler, guard: &Guard) -> TokenStream {
 
 /// `const` assertions against the named config: `cargo check` evaluates a free `const`
 /// item (unlike an assertion in a generic impl, which waits for monomorphization), so a
-/// guard the config cannot satisfy fails the build, on the argument at fault.
-fn config_checks(handler: &str, guard: &Guard, config: &syn::Path) -> TokenStream {
-    let config_name = path_to_string(config);
-    let mut checks = Vec::new();
-    for scope in &guard.scopes {
-        let value = scope.value();
-        let message = format!(
-            "the guard of `{handler}` requires the scope `{value}`, which `{config_name}` never \
-             requests, so no access token can carry it: add \"{value}\" to `scopes` in the \
-             #[logto::config] of `{config_name}`"
-        );
-        checks.push(quote_spanned! {scope.span()=>
-            const _: () = ::core::assert!(
-                ::logto::__private::requests_scope::<#config>(#scope),
-                #message
-            );
-        });
-    }
-    if let Some(resource) = &guard.resource {
-        let value = resource.value();
-        let message = format!(
-            "the guard of `{handler}` names the resource `{value}`, which `{config_name}` never \
-             requests: add \"{value}\" to `resources` in the #[logto::config] of `{config_name}`"
-        );
-        checks.push(quote_spanned! {resource.span()=>
-            const _: () = ::core::assert!(
-                ::logto::__private::requests_resource::<#config>(#resource),
-                #message
-            );
-        });
-    } else if guard.organization.is_none() && !guard.scopes.is_empty() {
-        let message = format!(
-            "the guard of `{handler}` requires scopes but names no resource, and `{config_name}` \
-             does not request exactly one: write `resource = \"...\"` on the guard"
-        );
-        checks.push(quote_spanned! {guard.scopes[0].span()=>
-            const _: () = ::core::assert!(
-                ::logto::__private::has_one_resource::<#config>(),
-                #message
-            );
-        });
-    }
-    if let Some(organization) = &guard.organization {
-        let message = format!(
-            "the guard of `{handler}` checks an organization, but `{config_name}` never requests \
-             `{ORGANIZATIONS}`: add `UserScope::Organizations` to `scopes` in the \
-             #[logto::config] of `{config_name}`"
-        );
-        checks.push(quote_spanned! {organization.span()=>
-            const _: () = ::core::assert!(
-                ::logto::__private::requests_scope::<#config>(#ORGANIZATIONS),
-                #message
-            );
-        });
-    }
-    // A path that is no config fails here, on the user's token, with rustc's own
-    // "the trait `Config` is not implemented" and its hints.
-    checks.push(quote_spanned! {config.span()=>
-        const _: fn() = || {
-            fn config<C: ::logto::Config>() {}
-            config::<#config>();
+/// guard the config cannot satisfy fails the build. The rule and its wording are the
+/// runtime's (`check_guard_part`, the one the startup check runs); each part of the
+/// guard is judged in its own item, which panics on the argument at fault.
+fn config_checks(
+    handler: &Ident,
+    marker: &Ident,
+    guard: &Guard,
+    config: &syn::Path,
+) -> TokenStream {
+    let config_name = format!("`{}`", path_to_string(config));
+    let attribute = format!("the #[logto::config] of {config_name}");
+    let subject = format!("the guard of `{}`", handler.unraw());
+    // What the config requests, read through a bound on the user's token: a type that
+    // is no config fails there, with rustc's "the trait `Config` is not implemented"
+    // and its hints, once (every check spells the bound alike, so rustc reports it once).
+    let requested = quote_spanned! {config.span()=>
+        const fn config<C: ::logto::Config>() -> ::logto::__private::GuardRequested<'static> {
+            ::logto::__private::GuardRequested::of::<C>()
+        }
+    };
+    let check = |span: Span, part: TokenStream| {
+        // An item, not a local binding: it resolves from the user's span even when the
+        // attribute comes out of their `macro_rules!`.
+        let panic = quote_spanned! {span=>
+            ::core::panic!("{}", MESSAGE.as_str())
         };
-    });
+        quote! {
+            const _: () = {
+                #requested
+                const MESSAGE: ::logto::__private::GuardMessage = ::logto::__private::check_guard_part(
+                    <#marker as ::logto::__private::GuardDef>::SPEC,
+                    config::<#config>(),
+                    ::logto::__private::GuardPart::#part,
+                    #subject,
+                    ::logto::__private::ConfigName { name: #config_name, attribute: #attribute },
+                );
+                if !MESSAGE.is_empty() {
+                    #panic
+                }
+            };
+        }
+    };
+    let mut checks: Vec<TokenStream> = guard
+        .scopes
+        .iter()
+        .enumerate()
+        .map(|(index, scope)| check(scope.span(), quote!(Scope(#index))))
+        .collect();
+    // Where a guard without a resource or organization would fail: on what it does
+    // name, else on the config.
+    let resource_span = guard
+        .resource
+        .as_ref()
+        .map(LitStr::span)
+        .or_else(|| guard.scopes.first().map(LitStr::span))
+        .unwrap_or_else(|| config.span());
+    checks.push(check(resource_span, quote!(Resource)));
+    let organization_span = guard
+        .organization
+        .as_ref()
+        .map_or_else(|| config.span(), LitStr::span);
+    checks.push(check(organization_span, quote!(Organization)));
     quote!(#(#checks)*)
 }

@@ -1,15 +1,12 @@
 //! The syntax of `#[logto::protected(...)]`: which function, and the arguments as
 //! written.
 
-use darling::ast::NestedMeta;
+use darling::{FromMeta, ast::NestedMeta};
 use proc_macro2::TokenStream;
-use syn::{Expr, ItemFn, LitStr, Path};
+use syn::{Expr, ItemFn, LitStr, Meta, Path};
 
 use crate::{
-    attr::{
-        self, ALLOW_ORGANIZATION_SCOPED_TOKENS, BEARER_ONLY, CONFIG, ORGANIZATION, PROTECTED_KEYS,
-        REDIRECT, RESOURCE, SCOPE, lit_str, unwrap_expr,
-    },
+    attr::{self, Arg, PROTECTED_KEYS, lit_str, unwrap_expr},
     errors::Errors,
 };
 
@@ -64,90 +61,141 @@ pub fn handler(item: TokenStream, errors: &mut Errors) -> Option<ItemFn> {
     }
 }
 
-/// The arguments of the attribute, each checked for its syntax.
+/// `#[logto::protected]` for the shared argument handling of [`attr`].
+pub struct ProtectedAttr;
+
+impl attr::Attribute for ProtectedAttr {
+    const CONTEXT: &'static str = CONTEXT;
+    const KEYS: &'static [attr::Symbol] = PROTECTED_KEYS;
+}
+
+/// What darling reads: every key collected (`multiple`), so a repeated one is reported
+/// by [`attr::once`] in our words; [`attr::read`] keeps unknown keys away from it. Field
+/// names are the keys of [`PROTECTED_KEYS`].
+#[derive(Default, FromMeta)]
+struct Raw {
+    #[darling(multiple, with = read_scope)]
+    scope: Vec<Arg<ScopeValue>>,
+    #[darling(multiple, with = read_resource)]
+    resource: Vec<Arg<LitStr>>,
+    #[darling(multiple, with = read_organization)]
+    organization: Vec<Arg<LitStr>>,
+    #[darling(multiple, with = read_config)]
+    config: Vec<Arg<Path>>,
+    #[darling(multiple, with = read_flag)]
+    bearer_only: Vec<Arg<()>>,
+    #[darling(multiple, with = read_flag)]
+    redirect: Vec<Arg<()>>,
+    #[darling(multiple, with = read_flag)]
+    allow_organization_scoped_tokens: Vec<Arg<()>>,
+}
+
+/// What `scope = ...` holds.
+enum ScopeValue {
+    /// `scope = "read"` or `scope = ["read", "write"]`.
+    Scopes(Vec<LitStr>),
+    /// `scope = []`, kept for the check's error.
+    Empty(Expr),
+}
+
+/// The arguments of the attribute, each checked for its syntax; all errors are
+/// reported, and the arguments hold the values that could be read.
 pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
-    let mut args = Args::default();
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
-        return args;
+        return Args::default();
     };
-    for arg in attr::parse_args(metas, PROTECTED_KEYS, CONTEXT, errors) {
-        let key = arg.key;
-        if key == SCOPE {
-            let Some(value) = errors.take(arg.value("scope = \"read\"")) else {
-                continue;
-            };
-            match unwrap_expr(value) {
-                Expr::Array(array) if array.elems.is_empty() => {
-                    args.empty_scope_list = Some(value.clone());
-                }
-                Expr::Array(array) => {
-                    for element in &array.elems {
-                        match lit_str(element) {
-                            Some(lit) => args.scopes.push(lit.clone()),
-                            None => errors.spanned(
-                                element,
-                                "a scope is a string literal: write `scope = [\"read\", \"write\"]`",
-                            ),
-                        }
-                    }
-                }
-                _ => match lit_str(value) {
-                    Some(lit) => args.scopes.push(lit.clone()),
-                    None => errors.spanned(
-                        value,
-                        "the macro reads the scope at compile time: write a string literal, \
-                         `scope = \"read\"`, or a list, `scope = [\"read\", \"write\"]`",
-                    ),
-                },
-            }
-        } else if key == RESOURCE {
-            let Some(value) = errors.take(arg.value("resource = \"https://api.example.com\""))
-            else {
-                continue;
-            };
-            match lit_str(value) {
-                Some(lit) => args.resource = Some(lit.clone()),
-                None => errors.spanned(
-                    value,
-                    "the macro reads the resource at compile time: write a string literal, \
-                     `resource = \"https://api.example.com\"`",
-                ),
-            }
-        } else if key == ORGANIZATION {
-            let Some(value) = errors.take(arg.value("organization = \"org_id\"")) else {
-                continue;
-            };
-            match lit_str(value) {
-                Some(lit) => args.organization = Some(lit.clone()),
-                None => errors.spanned(
-                    value,
-                    "`organization` names the path parameter that holds the organization id, \
-                     as a string: write `organization = \"org_id\"` for a route \
-                     `/orgs/{org_id}/...`",
-                ),
-            }
-        } else if key == CONFIG {
-            let Some(value) = errors.take(arg.value("config = Auth")) else {
-                continue;
-            };
-            match unwrap_expr(value) {
-                Expr::Path(path) if path.qself.is_none() => args.config = Some(path.path.clone()),
-                _ => errors.spanned(
-                    value,
-                    "`config` names the type of your `#[logto::config]`: write `config = Auth`",
-                ),
-            }
-        } else if key == BEARER_ONLY {
-            if errors.take(arg.flag()).is_some() {
-                args.bearer_only = Some(arg.path);
-            }
-        } else if key == REDIRECT {
-            if errors.take(arg.flag()).is_some() {
-                args.redirect = Some(arg.path);
-            }
-        } else if key == ALLOW_ORGANIZATION_SCOPED_TOKENS && errors.take(arg.flag()).is_some() {
-            args.allow_organization_scoped_tokens = Some(arg.path);
-        }
+    let raw: Raw = attr::read_readable::<ProtectedAttr, _>(metas, errors);
+    let mut args = Args::default();
+    match attr::once::<ProtectedAttr, _>(raw.scope, errors).map(|arg| arg.value) {
+        Some(ScopeValue::Scopes(scopes)) => args.scopes = scopes,
+        Some(ScopeValue::Empty(empty)) => args.empty_scope_list = Some(empty),
+        None => {}
     }
+    args.resource = attr::once::<ProtectedAttr, _>(raw.resource, errors).map(|arg| arg.value);
+    args.organization =
+        attr::once::<ProtectedAttr, _>(raw.organization, errors).map(|arg| arg.value);
+    args.config = attr::once::<ProtectedAttr, _>(raw.config, errors).map(|arg| arg.value);
+    // Flags are kept as written, for the spans of the errors that combine them.
+    let mut written =
+        |flag: Vec<Arg<()>>| attr::once::<ProtectedAttr, _>(flag, errors).map(|arg| arg.key);
+    args.bearer_only = written(raw.bearer_only);
+    args.redirect = written(raw.redirect);
+    args.allow_organization_scoped_tokens = written(raw.allow_organization_scoped_tokens);
     args
+}
+
+fn read_scope(meta: &Meta) -> darling::Result<Arg<ScopeValue>> {
+    let value = attr::value(meta, "scope = \"read\"", CONTEXT)?;
+    let scopes = match unwrap_expr(value) {
+        Expr::Array(array) if array.elems.is_empty() => ScopeValue::Empty(value.clone()),
+        Expr::Array(array) => {
+            let mut errors = darling::Error::accumulator();
+            let scopes = array
+                .elems
+                .iter()
+                .filter_map(|element| {
+                    errors.handle(lit_str(element).cloned().ok_or_else(|| {
+                        attr::error(
+                            element,
+                            "a scope is a string literal: write `scope = [\"read\", \"write\"]`",
+                        )
+                    }))
+                })
+                .collect();
+            errors.finish()?;
+            ScopeValue::Scopes(scopes)
+        }
+        _ => match lit_str(value) {
+            Some(lit) => ScopeValue::Scopes(vec![lit.clone()]),
+            None => {
+                return Err(attr::error(
+                    value,
+                    "the macro reads the scope at compile time: write a string literal, \
+                     `scope = \"read\"`, or a list, `scope = [\"read\", \"write\"]`",
+                ));
+            }
+        },
+    };
+    Ok(Arg {
+        key: meta.path().clone(),
+        value: scopes,
+    })
+}
+
+fn read_resource(meta: &Meta) -> darling::Result<Arg<LitStr>> {
+    attr::string(
+        meta,
+        "resource = \"https://api.example.com\"",
+        CONTEXT,
+        "the macro reads the resource at compile time: write a string literal, \
+         `resource = \"https://api.example.com\"`",
+    )
+}
+
+fn read_organization(meta: &Meta) -> darling::Result<Arg<LitStr>> {
+    attr::string(
+        meta,
+        "organization = \"org_id\"",
+        CONTEXT,
+        "`organization` names the path parameter that holds the organization id, as a \
+         string: write `organization = \"org_id\"` for a route `/orgs/{org_id}/...`",
+    )
+}
+
+fn read_config(meta: &Meta) -> darling::Result<Arg<Path>> {
+    let value = attr::value(meta, "config = Auth", CONTEXT)?;
+    match unwrap_expr(value) {
+        Expr::Path(path) if path.qself.is_none() => Ok(Arg {
+            key: meta.path().clone(),
+            value: path.path.clone(),
+        }),
+        _ => Err(attr::error(
+            value,
+            "`config` names the type of your `#[logto::config]`: write `config = Auth`",
+        )),
+    }
+}
+
+fn read_flag(meta: &Meta) -> darling::Result<Arg<()>> {
+    attr::flag(meta, CONTEXT)
 }

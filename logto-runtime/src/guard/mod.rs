@@ -2,15 +2,15 @@
 //! config cannot satisfy before the first request.
 //!
 //! A guard that names its config (`config = Auth`) is checked at compile time, by
-//! `const` assertions built on the `const fn`s here. Every other guard registers itself
-//! at link time (`inventory`), and building a [`Logto`](crate::Logto) or a
+//! `const` assertions built on the `const fn`s of [`rule`]. Every other guard registers
+//! itself at link time (`inventory`), and building a [`Logto`](crate::Logto) or a
 //! [`BearerVerifier`](crate::BearerVerifier) checks all of them against its config:
 //! startup fails with a [`ConfigError`] that names the handler.
 
-use crate::{
-    config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope, str_eq},
-    error::ConfigError,
-};
+pub(crate) mod rule;
+
+use self::rule::{ConfigName, Needs, Requested};
+use crate::{config::ORGANIZATIONS_RESOURCE, error::ConfigError};
 
 /// A guard as `#[logto::protected]` writes it down; not a public API.
 #[doc(hidden)]
@@ -32,6 +32,17 @@ pub struct GuardSpec {
     pub bearer_only: bool,
     /// Signed out: redirect to sign-in and back instead of 401.
     pub redirect: bool,
+}
+
+impl GuardSpec {
+    /// What the guard needs of its config, for the rule in `guard::rule`.
+    pub const fn needs(&self) -> Needs<'static> {
+        Needs {
+            scopes: self.scopes,
+            resource: self.resource,
+            organization: self.organization.is_some(),
+        }
+    }
 }
 
 /// A guard registered for the startup check; not a public API.
@@ -57,20 +68,16 @@ pub(crate) fn check_all<'a>(
     let problems: Vec<String> = guards
         .into_iter()
         .filter_map(|spec| {
-            check(
-                spec.scopes,
-                spec.resource,
-                spec.organization.is_some(),
-                scopes,
-                resources,
-            )
-            .err()
-            .map(|problem| {
-                format!(
-                    "the guard of `{}` ({}) {problem}",
-                    spec.handler, spec.location
-                )
-            })
+            let guard = format!("the guard of `{}` ({})", spec.handler, spec.location);
+            check(&spec.needs(), scopes, resources, &guard)
+                .err()
+                // Only a registered guard can move this check to compile time.
+                .map(|problem| {
+                    format!(
+                        "{problem}, or name the config on the guard (`config = Auth`) to \
+                         check it at compile time"
+                    )
+                })
         })
         .collect();
     if problems.is_empty() {
@@ -80,51 +87,26 @@ pub(crate) fn check_all<'a>(
     }
 }
 
-/// Whether a guard with these arguments can be satisfied by a config with `scopes`
-/// and `resources`; the error says why not and how to fix it.
+/// Whether a guard needing `needs` can be satisfied by a config with `scopes` and
+/// `resources` ([`rule`], at run time); the error, about `guard`, says why not and how
+/// to fix it.
 pub(crate) fn check(
-    guard_scopes: &[&str],
-    guard_resource: Option<&str>,
-    organization: bool,
+    needs: &Needs<'_>,
     scopes: &[String],
     resources: &[String],
+    guard: &str,
 ) -> Result<(), String> {
-    let config = "the config (#[logto::config])";
-    for scope in guard_scopes {
-        if !scopes.iter().any(|s| s == scope) {
-            return Err(format!(
-                "requires the scope `{scope}`, which {config} never requests, so no token can carry it: \
-                 add \"{scope}\" to `scopes` in #[logto::config], or name the config on the guard \
-                 (`config = Auth`) to check it at compile time"
-            ));
-        }
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
+    let requested = Requested {
+        scopes: &scopes,
+        claims_scopes: &[],
+        resources: &resources,
+    };
+    match rule::first_unmet(needs, &requested) {
+        None => Ok(()),
+        Some(unmet) => Err(unmet.pieces(guard, ConfigName::UNNAMED).concat()),
     }
-    if let Some(resource) = guard_resource {
-        if resource == ORGANIZATIONS_RESOURCE || !resources.iter().any(|r| r == resource) {
-            return Err(format!(
-                "names the resource `{resource}`, which {config} never requests: add it to `resources` in \
-                 #[logto::config]"
-            ));
-        }
-    } else if !organization && !guard_scopes.is_empty() && api_resources(resources).count() != 1 {
-        return Err(format!(
-            "requires scopes but names no resource, and {config} requests {} API resources: write \
-             `resource = \"...\"` on the guard",
-            api_resources(resources).count()
-        ));
-    }
-    if organization
-        && !scopes
-            .iter()
-            .any(|s| s == UserScope::Organizations.as_str())
-    {
-        return Err(format!(
-            "checks an organization, but {config} never requests `{}`: add `UserScope::Organizations` \
-             to `scopes` in #[logto::config]",
-            UserScope::Organizations.as_str()
-        ));
-    }
-    Ok(())
 }
 
 /// The resources a token may be for, without Logto's reserved organizations resource.
@@ -134,57 +116,10 @@ pub(crate) fn api_resources(resources: &[String]) -> impl Iterator<Item = &Strin
         .filter(|r| r.as_str() != ORGANIZATIONS_RESOURCE)
 }
 
-const fn contains(list: &[&str], item: &str) -> bool {
-    let mut i = 0;
-    while i < list.len() {
-        if str_eq(list[i], item) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// Whether `C` requests `scope` at sign-in (or, for an API, accepts it). For the
-/// compile-time checks of `#[logto::protected(config = ...)]`.
-#[doc(hidden)]
-pub const fn requests_scope<C: Config>(scope: &str) -> bool {
-    if contains(C::SCOPES, scope) || contains(&BASE_SCOPES, scope) {
-        return true;
-    }
-    let mut i = 0;
-    while i < C::CLAIMS_SCOPES.len() {
-        if contains(C::CLAIMS_SCOPES[i], scope) {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-/// Whether `C` requests the API resource `resource`.
-#[doc(hidden)]
-pub const fn requests_resource<C: Config>(resource: &str) -> bool {
-    !str_eq(resource, ORGANIZATIONS_RESOURCE) && contains(C::RESOURCES, resource)
-}
-
-/// Whether `C` requests exactly one API resource (a guard may then leave it out).
-#[doc(hidden)]
-pub const fn has_one_resource<C: Config>() -> bool {
-    let mut count = 0;
-    let mut i = 0;
-    while i < C::RESOURCES.len() {
-        if !str_eq(C::RESOURCES[i], ORGANIZATIONS_RESOURCE) {
-            count += 1;
-        }
-        i += 1;
-    }
-    count == 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::UserScope;
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
@@ -229,53 +164,37 @@ mod tests {
             "https://b.example.com",
             ORGANIZATIONS_RESOURCE,
         ]);
+        let judge = |scopes_needed: &'static [&'static str],
+                     resource: Option<&'static str>,
+                     organization: bool,
+                     scopes: &[String]| {
+            let needs = Needs {
+                scopes: scopes_needed,
+                resource,
+                organization,
+            };
+            check(&needs, scopes, &two, "the guard")
+        };
         assert!(
-            check(&["read"], None, false, &scopes, &two)
+            judge(&["read"], None, false, &scopes)
                 .unwrap_err()
-                .contains("requests 2 API resources")
+                .contains("requests several API resources")
         );
+        assert!(judge(&["read"], Some("https://a.example.com"), false, &scopes).is_ok());
         assert!(
-            check(
-                &["read"],
-                Some("https://a.example.com"),
-                false,
-                &scopes,
-                &two
-            )
-            .is_ok()
-        );
-        assert!(
-            check(&[], Some("https://c.example.com"), false, &scopes, &two)
+            judge(&[], Some("https://c.example.com"), false, &scopes)
                 .unwrap_err()
                 .contains("never requests")
         );
-        assert!(check(&[], Some(ORGANIZATIONS_RESOURCE), false, &scopes, &two).is_err());
+        assert!(judge(&[], Some(ORGANIZATIONS_RESOURCE), false, &scopes).is_err());
         assert!(
-            check(&["read"], None, true, &scopes, &two).is_ok(),
+            judge(&["read"], None, true, &scopes).is_ok(),
             "organization tokens need no resource"
         );
         assert!(
-            check(&[], None, true, &strings(&["read"]), &two)
+            judge(&[], None, true, &strings(&["read"]))
                 .unwrap_err()
                 .contains("UserScope::Organizations")
         );
-    }
-
-    struct Auth;
-    impl Config for Auth {
-        const SCOPES: &'static [&'static str] = &["read"];
-        const RESOURCES: &'static [&'static str] =
-            &["https://api.example.com", ORGANIZATIONS_RESOURCE];
-        const CLAIMS_SCOPES: &'static [&'static [&'static str]] = &[&["email"]];
-    }
-
-    #[test]
-    fn const_checks_agree() {
-        const { assert!(requests_scope::<Auth>("read")) };
-        const { assert!(requests_scope::<Auth>("email")) };
-        const { assert!(!requests_scope::<Auth>("write")) };
-        const { assert!(requests_resource::<Auth>("https://api.example.com")) };
-        const { assert!(!requests_resource::<Auth>(ORGANIZATIONS_RESOURCE)) };
-        const { assert!(has_one_resource::<Auth>()) };
     }
 }

@@ -122,14 +122,13 @@ impl Guard {
                  `organization_from_path` requires the one in the path: remove one",
             ));
         }
-        crate::guard::check(
-            &self.scopes,
-            self.resource,
-            self.organization.is_some(),
-            scopes,
-            resources,
-        )
-        .map_err(|problem| ConfigError::new("Guard", format!("the guard {problem}")))
+        let needs = crate::guard::rule::Needs {
+            scopes: &self.scopes,
+            resource: self.resource,
+            organization: self.organization.is_some(),
+        };
+        crate::guard::check(&needs, scopes, resources, "the guard")
+            .map_err(|problem| ConfigError::new("Guard", problem))
     }
 
     pub(super) fn rule(&self) -> Rule<'_> {
