@@ -91,7 +91,9 @@ pub(crate) async fn live_session(
         return Ok(Some(live));
     }
     let sub = live.sub();
-    match stored_session::refresh(inner, handle, &mut live.data, None, None, &sub).await {
+    match stored_session::refresh_with_store_lock(inner, handle, &mut live.data, None, None, &sub)
+        .await
+    {
         Ok(_) => {}
         Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
             handle.lock().set_session(None);
@@ -167,7 +169,8 @@ async fn userinfo_token(
     sub: &str,
 ) -> Result<String, ContextError> {
     let refreshed =
-        stored_session::refresh(inner, handle, &mut live.data, None, refused, sub).await;
+        stored_session::refresh_with_store_lock(inner, handle, &mut live.data, None, refused, sub)
+            .await;
     handle.lock().set_session(Some(live.data.clone()));
     match refreshed {
         Ok(token) => Ok(token.token),
@@ -207,9 +210,15 @@ pub(crate) async fn access_token(
         None => {
             let before = live.data.clone();
             let sub = live.sub();
-            let refreshed =
-                stored_session::refresh(inner, handle, &mut live.data, Some(request), None, &sub)
-                    .await;
+            let refreshed = stored_session::refresh_with_store_lock(
+                inner,
+                handle,
+                &mut live.data,
+                Some(request),
+                None,
+                &sub,
+            )
+            .await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
                     handle.lock().set_session(None);

@@ -267,7 +267,7 @@ fn usable(
 /// store, under the session's store lock, reading the session again once the lock is
 /// held so a waiter uses the tokens the holder got instead of refreshing again.
 /// `refused` is a token the provider just refused: never handed out again.
-pub(crate) async fn refresh(
+pub(crate) async fn refresh_with_store_lock(
     inner: &Inner,
     handle: &SessionHandle,
     data: &mut SessionData,
@@ -279,21 +279,22 @@ pub(crate) async fn refresh(
     let Some(store) = inner.settings.store.as_deref() else {
         return inner
             .refresh
-            .refresh(&inner.oidc(), data, request, forced, sub)
+            .refresh_single_flight(&inner.oidc(), data, request, forced, sub)
             .await;
     };
     let id = handle.lock().store_id(&inner.settings);
     let Some(id) = id else {
         return inner
             .refresh
-            .refresh(&inner.oidc(), data, request, forced, sub)
+            .refresh_single_flight(&inner.oidc(), data, request, forced, sub)
             .await;
     };
     let key = format!("refresh:{id}");
     let lock = acquire(inner, store, &key)
         .await
         .map_err(TokenError::Store)?;
-    let result = refresh_locked(inner, handle, store, &id, data, request, refused, sub).await;
+    let result =
+        refresh_holding_store_lock(inner, handle, store, &id, data, request, refused, sub).await;
     if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
         // The lock expires by itself.
         tracing::warn!(%error, "releasing a session's refresh lock failed");
@@ -302,7 +303,7 @@ pub(crate) async fn refresh(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn refresh_locked(
+async fn refresh_holding_store_lock(
     inner: &Inner,
     handle: &SessionHandle,
     store: &dyn SessionStore,
@@ -332,7 +333,7 @@ async fn refresh_locked(
     }
     let token = inner
         .refresh
-        .refresh(&inner.oidc(), data, request, refused.is_some(), sub)
+        .refresh_single_flight(&inner.oidc(), data, request, refused.is_some(), sub)
         .await?;
     match save_merged(inner, store, id, data.clone(), version)
         .await

@@ -148,7 +148,7 @@ impl RefreshCoordinator {
     /// into `data`, waiting for and reusing any refresh in flight for the same refresh
     /// token. A forced request (or `forced`, when the provider refused the token)
     /// reuses only a refresh that ended after it started.
-    pub async fn refresh(
+    pub async fn refresh_single_flight(
         &self,
         client: &Client<'_>,
         data: &mut SessionData,
@@ -168,7 +168,7 @@ impl RefreshCoordinator {
             let lock = self.lock_for(token_hash);
             let guard = lock.lock().await;
             let result = self
-                .refresh_locked(
+                .refresh_holding_token_lock(
                     client,
                     data,
                     request,
@@ -193,7 +193,7 @@ impl RefreshCoordinator {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn refresh_locked(
+    async fn refresh_holding_token_lock(
         &self,
         client: &Client<'_>,
         data: &mut SessionData,
@@ -219,7 +219,7 @@ impl RefreshCoordinator {
             }
             None => {}
         }
-        match grant::refresh(client, refresh_token, request, sub).await {
+        match grant::send_refresh_grant(client, refresh_token, request, sub).await {
             Ok(outcome) => {
                 outcome.apply(data);
                 let token = outcome.token.clone();

@@ -25,7 +25,7 @@ pub(crate) struct RefreshOutcome {
 }
 
 /// Sends the refresh grant. `sub` is the session's subject: a new ID token must name it.
-pub(crate) async fn refresh(
+pub(crate) async fn send_refresh_grant(
     client: &Client<'_>,
     refresh_token: &str,
     request: Option<&TokenRequest>,

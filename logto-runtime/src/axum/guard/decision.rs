@@ -206,7 +206,7 @@ pub(super) async fn decide<S: Send + Sync>(
                     .guard_cache
                     .get(key, now, |refresh| inner.refresh.has_news(refresh))
             }) {
-                with_scopes(rule, verdict.token.as_ref())?;
+                check_scopes(rule, verdict.token.as_ref())?;
                 return Ok(Granted::Cached(verdict));
             }
             let request = target
@@ -225,7 +225,7 @@ pub(super) async fn decide<S: Send + Sync>(
                 parts, rule, request, key, now, &logto, handle,
             ))
             .await?;
-            with_scopes(rule, token.as_ref())?;
+            check_scopes(rule, token.as_ref())?;
             Ok(token.map_or(Granted::SignedIn, Granted::Session))
         }
     }
@@ -255,7 +255,7 @@ fn token_target<'a>(
 }
 
 /// Whether the token carries every scope of the rule.
-fn with_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), GuardRejection> {
+fn check_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), GuardRejection> {
     match token {
         Some(token) if !rule.scopes.iter().all(|scope| token.has_scope(scope)) => {
             Err(BearerError::InsufficientScope {
