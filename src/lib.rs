@@ -11,5 +11,8 @@
 //! - [`BearerVerifier`]: bearer access tokens for APIs (RFC 9068).
 //! - [`SessionStore`], [`MemoryStore`], `RedisStore`, `PostgresStore`: external sessions.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
 pub use logto_macros::*;
 pub use logto_runtime::*;

@@ -33,46 +33,47 @@ impl PartialEq<Symbol> for Path {
 }
 
 /// `#[logto::config(scopes = [...])]`: scopes to request at sign-in.
-pub const SCOPES: Symbol = Symbol("scopes");
+pub(crate) const SCOPES: Symbol = Symbol("scopes");
 /// `#[logto::config(resources = [...])]`: API resource indicators (RFC 8707).
-pub const RESOURCES: Symbol = Symbol("resources");
+pub(crate) const RESOURCES: Symbol = Symbol("resources");
 /// `#[logto::config(claims = [...])]`: claims types whose scopes to request.
-pub const CLAIMS: Symbol = Symbol("claims");
+pub(crate) const CLAIMS: Symbol = Symbol("claims");
 /// `#[logto::config(prompt = "...")]`: the OIDC `prompt` sent at sign-in.
-pub const PROMPT: Symbol = Symbol("prompt");
+pub(crate) const PROMPT: Symbol = Symbol("prompt");
 /// Every key of `#[logto::config(...)]`.
-pub const CONFIG_KEYS: &[Symbol] = &[SCOPES, RESOURCES, CLAIMS, PROMPT];
+pub(crate) const CONFIG_KEYS: &[Symbol] = &[SCOPES, RESOURCES, CLAIMS, PROMPT];
 
 /// The field attribute of `#[derive(Claims)]`.
-pub const CLAIM: Symbol = Symbol("claim");
+pub(crate) const CLAIM: Symbol = Symbol("claim");
 /// `#[claim(rename = "...")]`: the claim's name when it differs from the field's.
-pub const RENAME: Symbol = Symbol("rename");
+pub(crate) const RENAME: Symbol = Symbol("rename");
 /// `#[claim(custom)]`: a claim outside Logto's catalog.
-pub const CUSTOM: Symbol = Symbol("custom");
+pub(crate) const CUSTOM: Symbol = Symbol("custom");
 /// `#[claim(custom, scope = "...")]`: the scope that grants a custom claim.
-pub const SCOPE: Symbol = Symbol("scope");
+pub(crate) const SCOPE: Symbol = Symbol("scope");
 /// `#[claim(custom, userinfo)]`: a custom claim only the userinfo endpoint returns.
-pub const USERINFO: Symbol = Symbol("userinfo");
+pub(crate) const USERINFO: Symbol = Symbol("userinfo");
 /// Every key of `#[claim(...)]`.
-pub const CLAIM_KEYS: &[Symbol] = &[RENAME, CUSTOM, SCOPE, USERINFO];
+pub(crate) const CLAIM_KEYS: &[Symbol] = &[RENAME, CUSTOM, SCOPE, USERINFO];
 
 /// `#[logto::protected(resource = "...")]`: the API resource the token is for.
-pub const RESOURCE: Symbol = Symbol("resource");
+pub(crate) const RESOURCE: Symbol = Symbol("resource");
 /// `#[logto::protected(organization = "org_id")]`: the path parameter holding the
 /// organization id.
-pub const ORGANIZATION: Symbol = Symbol("organization");
+pub(crate) const ORGANIZATION: Symbol = Symbol("organization");
 /// `#[logto::protected(config = Auth)]`: the config to check the guard against at
 /// compile time.
-pub const CONFIG: Symbol = Symbol("config");
+pub(crate) const CONFIG: Symbol = Symbol("config");
 /// `#[logto::protected(bearer_only)]`: bearer tokens only, cookies ignored.
-pub const BEARER_ONLY: Symbol = Symbol("bearer_only");
+pub(crate) const BEARER_ONLY: Symbol = Symbol("bearer_only");
 /// `#[logto::protected(redirect)]`: signed out, redirect to sign-in and back.
-pub const REDIRECT: Symbol = Symbol("redirect");
+pub(crate) const REDIRECT: Symbol = Symbol("redirect");
 /// `#[logto::protected(allow_organization_scoped_tokens)]`: bearer tokens scoped to any
 /// organization pass too, not only global ones.
-pub const ALLOW_ORGANIZATION_SCOPED_TOKENS: Symbol = Symbol("allow_organization_scoped_tokens");
+pub(crate) const ALLOW_ORGANIZATION_SCOPED_TOKENS: Symbol =
+    Symbol("allow_organization_scoped_tokens");
 /// Every key of `#[logto::protected(...)]` (`scope` is shared with `#[claim]`).
-pub const PROTECTED_KEYS: &[Symbol] = &[
+pub(crate) const PROTECTED_KEYS: &[Symbol] = &[
     SCOPE,
     RESOURCE,
     ORGANIZATION,
@@ -84,7 +85,7 @@ pub const PROTECTED_KEYS: &[Symbol] = &[
 
 /// An attribute whose arguments a darling derive reads: its name in messages and its
 /// keys, for the errors darling would word without them.
-pub trait Attribute {
+pub(crate) trait Attribute {
     /// The attribute as users write it, e.g. "`#[logto::config]`".
     const CONTEXT: &'static str;
     /// Every key it takes; the derive's field names (a unit test per attribute checks
@@ -93,7 +94,7 @@ pub trait Attribute {
 }
 
 /// One argument as written: its key (for spans) and its parsed value.
-pub struct Arg<T> {
+pub(crate) struct Arg<T> {
     /// The key, as written.
     pub key: Path,
     /// The value.
@@ -136,7 +137,10 @@ fn known<A: Attribute>(metas: Vec<NestedMeta>, errors: &mut Errors) -> Vec<Neste
 /// Reads `metas` with the darling derive `T`; its errors and ours join `errors`.
 /// `None` when a value could not be read: the checks then have nothing sound to check
 /// (an unknown or repeated key does not stop them).
-pub fn read<A: Attribute, T: FromMeta>(metas: Vec<NestedMeta>, errors: &mut Errors) -> Option<T> {
+pub(crate) fn read<A: Attribute, T: FromMeta>(
+    metas: Vec<NestedMeta>,
+    errors: &mut Errors,
+) -> Option<T> {
     let metas = known::<A>(metas, errors);
     errors.take(T::from_list(&metas).map_err(syn::Error::from))
 }
@@ -145,7 +149,7 @@ pub fn read<A: Attribute, T: FromMeta>(metas: Vec<NestedMeta>, errors: &mut Erro
 /// fails the whole derive on one bad value, so after its errors are recorded, the
 /// keys that read on their own are read again together and their checks still run.
 /// For attributes whose checks need no key to stand in for another.
-pub fn read_readable<A: Attribute, T: FromMeta + Default>(
+pub(crate) fn read_readable<A: Attribute, T: FromMeta + Default>(
     metas: Vec<NestedMeta>,
     errors: &mut Errors,
 ) -> T {
@@ -168,7 +172,7 @@ pub fn read_readable<A: Attribute, T: FromMeta + Default>(
 /// The first value of a key the derive collected with `#[darling(multiple)]` (so that a
 /// repeated key is ours to word, not darling's "Duplicate field"); every later one is
 /// reported on its key.
-pub fn once<A: Attribute, T>(args: Vec<Arg<T>>, errors: &mut Errors) -> Option<Arg<T>> {
+pub(crate) fn once<A: Attribute, T>(args: Vec<Arg<T>>, errors: &mut Errors) -> Option<Arg<T>> {
     let mut args = args.into_iter();
     let first = args.next()?;
     for repeated in args {
@@ -186,12 +190,12 @@ pub fn once<A: Attribute, T>(args: Vec<Arg<T>>, errors: &mut Errors) -> Option<A
 
 /// A darling error spanning `tokens`, with our message as is (an explicit span keeps
 /// darling from appending " at <field>").
-pub fn error(tokens: impl ToTokens, message: impl fmt::Display) -> darling::Error {
+pub(crate) fn error(tokens: impl ToTokens, message: impl fmt::Display) -> darling::Error {
     syn::Error::new_spanned(tokens, message).into()
 }
 
 /// The value of `key = value`; `example` shows the expected form to write.
-pub fn value<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Result<&'a Expr> {
+pub(crate) fn value<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Result<&'a Expr> {
     let key = path_to_string(meta.path());
     match meta {
         Meta::NameValue(name_value) => Ok(&name_value.value),
@@ -207,7 +211,7 @@ pub fn value<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Resul
 }
 
 /// A key written alone, `key`.
-pub fn flag(meta: &Meta, context: &str) -> darling::Result<Arg<()>> {
+pub(crate) fn flag(meta: &Meta, context: &str) -> darling::Result<Arg<()>> {
     let key = path_to_string(meta.path());
     match meta {
         Meta::Path(path) => Ok(Arg {
@@ -226,7 +230,7 @@ pub fn flag(meta: &Meta, context: &str) -> darling::Result<Arg<()>> {
 }
 
 /// A string literal, `key = "..."`; `not_a_string` says what to write instead.
-pub fn string(
+pub(crate) fn string(
     meta: &Meta,
     example: &str,
     context: &str,
@@ -243,7 +247,11 @@ pub fn string(
 }
 
 /// The elements of `key = [...]`; a lone element gets the brackets suggested.
-pub fn array<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Result<Vec<&'a Expr>> {
+pub(crate) fn array<'a>(
+    meta: &'a Meta,
+    example: &str,
+    context: &str,
+) -> darling::Result<Vec<&'a Expr>> {
     let value = self::value(meta, example, context)?;
     match unwrap_expr(value) {
         Expr::Array(array) => Ok(array.elems.iter().collect()),
@@ -259,7 +267,7 @@ pub fn array<'a>(meta: &'a Meta, example: &str, context: &str) -> darling::Resul
 }
 
 /// A path as written, `a::b::C`, for messages.
-pub fn path_to_string(path: &Path) -> String {
+pub(crate) fn path_to_string(path: &Path) -> String {
     let segments: Vec<String> = path
         .segments
         .iter()
@@ -275,7 +283,7 @@ pub fn path_to_string(path: &Path) -> String {
 
 /// `expr` without the invisible groups `macro_rules!` wraps around `$x:expr` and without
 /// parentheses, so `scopes = [$scope]` in a user's macro reads like `scopes = ["read"]`.
-pub fn unwrap_expr(mut expr: &Expr) -> &Expr {
+pub(crate) fn unwrap_expr(mut expr: &Expr) -> &Expr {
     loop {
         match expr {
             Expr::Group(group) => expr = &group.expr,
@@ -286,7 +294,7 @@ pub fn unwrap_expr(mut expr: &Expr) -> &Expr {
 }
 
 /// The string of a string-literal expression.
-pub fn lit_str(expr: &Expr) -> Option<&syn::LitStr> {
+pub(crate) fn lit_str(expr: &Expr) -> Option<&syn::LitStr> {
     match unwrap_expr(expr) {
         Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(lit),
@@ -298,7 +306,7 @@ pub fn lit_str(expr: &Expr) -> Option<&syn::LitStr> {
 
 /// For the tests of each attribute: the messages of `errors`, in order.
 #[cfg(test)]
-pub fn messages(errors: Errors) -> Vec<String> {
+pub(crate) fn messages(errors: Errors) -> Vec<String> {
     match errors.finish() {
         Ok(()) => Vec::new(),
         Err(error) => error.into_iter().map(|e| e.to_string()).collect(),

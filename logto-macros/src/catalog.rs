@@ -10,7 +10,7 @@ use crate::scopes::{OPENID, ORGANIZATIONS, PROFILE};
 
 /// One claim Logto knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Claim {
+pub(crate) struct Claim {
     /// The claim's name in the ID token and userinfo JSON.
     pub name: &'static str,
     /// The scope that grants it.
@@ -28,7 +28,7 @@ pub struct Claim {
 
 /// Where Logto sends a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// In the ID token (and userinfo, which wins when both have it).
     IdToken,
     /// Only from the userinfo endpoint: reading it costs a request per session.
@@ -37,7 +37,7 @@ pub enum Source {
 
 /// Whether a claim is always sent, and the field shape that follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
+pub(crate) enum Presence {
     /// Always present: the field is the bare type (only `sub`).
     Always,
     /// May be absent or `null` (real Logto sends `picture: null`): `Option<T>`.
@@ -48,7 +48,7 @@ pub enum Presence {
 
 /// A value type a claim may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueType {
+pub(crate) enum ValueType {
     /// `String`.
     String,
     /// `bool`.
@@ -72,7 +72,7 @@ pub enum ValueType {
 impl ValueType {
     /// The name a field's type is recognized by (its last path segment), or `None` for
     /// [`ValueType::Any`], which takes every type.
-    pub const fn ident(self) -> Option<&'static str> {
+    pub(crate) const fn ident(self) -> Option<&'static str> {
         match self {
             Self::String => Some("String"),
             Self::Bool => Some("bool"),
@@ -87,7 +87,7 @@ impl ValueType {
     }
 
     /// How messages and docs write the type.
-    pub const fn spelling(self) -> &'static str {
+    pub(crate) const fn spelling(self) -> &'static str {
         match self {
             Self::String => "String",
             Self::Bool => "bool",
@@ -102,7 +102,7 @@ impl ValueType {
     }
 
     /// Every value type the derive recognizes by name.
-    pub const NAMED: &'static [ValueType] = &[
+    pub(crate) const NAMED: &'static [ValueType] = &[
         Self::String,
         Self::Bool,
         Self::I64,
@@ -114,7 +114,7 @@ impl ValueType {
     ];
 
     /// The named value type whose name is `ident`.
-    pub fn by_ident(ident: &str) -> Option<Self> {
+    pub(crate) fn by_ident(ident: &str) -> Option<Self> {
         Self::NAMED
             .iter()
             .copied()
@@ -124,7 +124,7 @@ impl ValueType {
 
 impl Presence {
     /// `ty` wrapped in this presence's field shape, e.g. `Option<String>`.
-    pub fn wrap(self, ty: &str) -> String {
+    pub(crate) fn wrap(self, ty: &str) -> String {
         match self {
             Self::Always => ty.to_owned(),
             Self::Optional => format!("Option<{ty}>"),
@@ -135,13 +135,13 @@ impl Presence {
 
 impl Claim {
     /// Whether the field may hold any deserializable type.
-    pub fn takes_any(&self) -> bool {
+    pub(crate) fn takes_any(&self) -> bool {
         self.types.contains(&ValueType::Any)
     }
 
     /// The field types this claim accepts, as users write them, e.g.
     /// ``["Option<i64>", "Option<u64>", "Option<logto::UnixMillis>"]``.
-    pub fn field_types(&self) -> Vec<String> {
+    pub(crate) fn field_types(&self) -> Vec<String> {
         self.types
             .iter()
             .map(|value| self.presence.wrap(value.spelling()))
@@ -193,7 +193,7 @@ use Presence::{Always, List, Optional};
 
 /// Every claim Logto sends, in the order of its docs.
 #[rustfmt::skip]
-pub const CLAIMS: &[Claim] = &[
+pub(crate) const CLAIMS: &[Claim] = &[
     // name, scope, presence, value types, description
     id_token("sub",                   OPENID,  Always,   TEXT,   "The user's unique identifier"),
     id_token("name",                  PROFILE, Optional, TEXT,   "Full name"),
@@ -232,7 +232,7 @@ pub const CLAIMS: &[Claim] = &[
 ];
 
 /// Names users reach for that are not Logto's, with the claim they mean.
-pub const ALIASES: &[(&str, &str)] = &[
+pub(crate) const ALIASES: &[(&str, &str)] = &[
     ("id", "sub"),
     ("user_id", "sub"),
     ("subject", "sub"),
@@ -245,12 +245,12 @@ pub const ALIASES: &[(&str, &str)] = &[
 ];
 
 /// The claim named `name`.
-pub fn lookup(name: &str) -> Option<&'static Claim> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Claim> {
     CLAIMS.iter().find(|claim| claim.name == name)
 }
 
 /// The catalog claim `name` most likely means: an alias, else a close spelling.
-pub fn suggest(name: &str) -> Option<&'static str> {
+pub(crate) fn suggest(name: &str) -> Option<&'static str> {
     ALIASES
         .iter()
         .find(|(alias, _)| *alias == name)

@@ -6,7 +6,7 @@ use crate::catalog::{CLAIMS, Claim, Source, ValueType};
 use crate::scopes;
 
 /// The markdown table of every catalog claim: name, field type, scope, source.
-pub fn render() -> String {
+pub(crate) fn render() -> String {
     let mut table = String::from(
         "| Claim | Field type | Scope | From | Description |\n\
          | --- | --- | --- | --- | --- |\n",

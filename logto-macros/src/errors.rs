@@ -8,13 +8,13 @@ use quote::ToTokens;
 /// Accumulated errors of one macro call (serde's `Ctxt`, without the drop bomb: a macro
 /// must not panic, so [`Errors::finish`] is `#[must_use]` instead).
 #[derive(Default)]
-pub struct Errors {
+pub(crate) struct Errors {
     combined: Option<syn::Error>,
 }
 
 impl Errors {
     /// Records an error.
-    pub fn push(&mut self, error: syn::Error) {
+    pub(crate) fn push(&mut self, error: syn::Error) {
         match &mut self.combined {
             Some(combined) => combined.combine(error),
             None => self.combined = Some(error),
@@ -22,18 +22,18 @@ impl Errors {
     }
 
     /// Records an error spanning `tokens`: all of them are underlined, not only the first.
-    pub fn spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
+    pub(crate) fn spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Records the error of `result`, if any, and returns its value.
-    pub fn take<T>(&mut self, result: syn::Result<T>) -> Option<T> {
+    pub(crate) fn take<T>(&mut self, result: syn::Result<T>) -> Option<T> {
         result.map_err(|error| self.push(error)).ok()
     }
 
     /// `Ok(())` when no error was recorded, else all of them in one error.
     #[must_use = "dropping the errors would hide them from the user"]
-    pub fn finish(self) -> syn::Result<()> {
+    pub(crate) fn finish(self) -> syn::Result<()> {
         self.combined.map_or(Ok(()), Err)
     }
 }

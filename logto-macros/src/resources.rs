@@ -4,7 +4,7 @@ use crate::scopes::{ORGANIZATIONS, ORGANIZATIONS_RESOURCE};
 
 /// Checks that `resource` is an absolute URI without a fragment, and not Logto's
 /// reserved organizations resource. The error says how to fix it.
-pub fn check(resource: &str) -> Result<(), String> {
+pub(crate) fn check(resource: &str) -> Result<(), String> {
     if resource.is_empty() {
         return Err(
             "a resource indicator cannot be empty: write the API identifier shown in \

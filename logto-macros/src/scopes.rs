@@ -7,7 +7,7 @@
 /// the user's path (so the runtime stays the truth at run time), and the UI pass test
 /// `pass_config_user_scopes.rs` asserts that both agree for every variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserScope {
+pub(crate) struct UserScope {
     /// The variant's name, e.g. `Email`.
     pub variant: &'static str,
     /// The scope sent to Logto, e.g. `email`.
@@ -15,7 +15,7 @@ pub struct UserScope {
 }
 
 /// Every variant of `logto::UserScope`.
-pub const USER_SCOPES: &[UserScope] = &[
+pub(crate) const USER_SCOPES: &[UserScope] = &[
     UserScope {
         variant: "OpenId",
         scope: OPENID,
@@ -63,37 +63,37 @@ pub const USER_SCOPES: &[UserScope] = &[
 ];
 
 /// The OIDC scope every sign-in requests.
-pub const OPENID: &str = "openid";
+pub(crate) const OPENID: &str = "openid";
 /// The refresh-token scope every sign-in requests.
-pub const OFFLINE_ACCESS: &str = "offline_access";
+pub(crate) const OFFLINE_ACCESS: &str = "offline_access";
 /// The profile scope every sign-in requests (Logto SDKs always add it).
-pub const PROFILE: &str = "profile";
+pub(crate) const PROFILE: &str = "profile";
 /// Logto's organizations scope; requesting it adds the reserved organizations resource.
-pub const ORGANIZATIONS: &str = "urn:logto:scope:organizations";
+pub(crate) const ORGANIZATIONS: &str = "urn:logto:scope:organizations";
 /// The resource Logto SDKs add with [`ORGANIZATIONS`]: never written by hand.
-pub const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
+pub(crate) const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
 
 /// Scopes the runtime requests at every sign-in, so configs and claims types leave them out.
-pub const ALWAYS_REQUESTED: &[&str] = &[OPENID, OFFLINE_ACCESS, PROFILE];
+pub(crate) const ALWAYS_REQUESTED: &[&str] = &[OPENID, OFFLINE_ACCESS, PROFILE];
 
 /// The variant named `name`.
-pub fn by_variant(name: &str) -> Option<UserScope> {
+pub(crate) fn by_variant(name: &str) -> Option<UserScope> {
     USER_SCOPES.iter().copied().find(|s| s.variant == name)
 }
 
 /// The variant whose scope is `scope`.
-pub fn by_scope(scope: &str) -> Option<UserScope> {
+pub(crate) fn by_scope(scope: &str) -> Option<UserScope> {
     USER_SCOPES.iter().copied().find(|s| s.scope == scope)
 }
 
 /// Whether every sign-in requests `scope` anyway.
-pub fn is_always_requested(scope: &str) -> bool {
+pub(crate) fn is_always_requested(scope: &str) -> bool {
     ALWAYS_REQUESTED.contains(&scope)
 }
 
 /// Checks `scope` against RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`,
 /// printable ASCII without space, `"` and `\`. The error says how to fix it.
-pub fn check_token(scope: &str) -> Result<(), String> {
+pub(crate) fn check_token(scope: &str) -> Result<(), String> {
     if scope.is_empty() {
         return Err("a scope cannot be empty: remove `\"\"` or write the scope's name".into());
     }

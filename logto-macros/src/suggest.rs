@@ -9,7 +9,7 @@ const MIN_SIMILARITY: f64 = 0.8;
 /// A candidate equal to `input` once both are lowercased and stripped of `_` wins first,
 /// so camelCase spellings from JavaScript SDKs (`emailVerified`, `createdAt`) find their
 /// snake_case claim, and `EMAIL` finds `Email`.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -32,7 +32,7 @@ pub fn did_you_mean<'a>(
 
 /// `"{fault}: did you mean `x`? (expected ...)"`, or `"{fault}: expected ..."` when no
 /// candidate is close: one wording for every unknown name.
-pub fn unknown(fault: &str, input: &str, candidates: &[&str]) -> String {
+pub(crate) fn unknown(fault: &str, input: &str, candidates: &[&str]) -> String {
     let expected = one_of(candidates.iter().copied());
     match did_you_mean(input, candidates.iter().copied()) {
         Some(close) => format!("{fault}: did you mean `{close}`? (expected {expected})"),
@@ -41,13 +41,13 @@ pub fn unknown(fault: &str, input: &str, candidates: &[&str]) -> String {
 }
 
 /// The list of `candidates` as "`a`, `b` or `c`", for messages that enumerate choices.
-pub fn one_of<'a>(candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn one_of<'a>(candidates: impl IntoIterator<Item = &'a str>) -> String {
     let quoted: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
     join_or(&quoted)
 }
 
 /// `items` as "a, b or c".
-pub fn join_or(items: &[String]) -> String {
+pub(crate) fn join_or(items: &[String]) -> String {
     match items.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),

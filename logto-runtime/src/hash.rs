@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 pub(crate) struct TokenHash([u8; 32]);
 
 impl TokenHash {
-    pub fn of(token: &str) -> Self {
+    pub(crate) fn of(token: &str) -> Self {
         Self(Sha256::digest(token.as_bytes()).into())
     }
 }

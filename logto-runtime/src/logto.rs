@@ -36,7 +36,7 @@ pub(crate) struct Inner {
 
 impl Inner {
     /// The protocol core's view of this client.
-    pub fn oidc(&self) -> Client<'_> {
+    pub(crate) fn oidc(&self) -> Client<'_> {
         Client {
             settings: &self.settings,
             http: &self.http,

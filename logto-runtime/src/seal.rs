@@ -22,7 +22,7 @@ pub(crate) struct CookieKeys {
 
 impl CookieKeys {
     /// `secrets` is non-empty and validated by the caller.
-    pub fn derive(secrets: &[String]) -> Self {
+    pub(crate) fn derive(secrets: &[String]) -> Self {
         let keys = secrets
             .iter()
             .map(|secret| {
@@ -37,7 +37,7 @@ impl CookieKeys {
     }
 
     /// Encrypts `plaintext` for the cookie called `name`.
-    pub fn seal(&self, name: &str, plaintext: &[u8]) -> String {
+    pub(crate) fn seal(&self, name: &str, plaintext: &[u8]) -> String {
         let Some(key) = self.keys.first() else {
             return String::new();
         };
@@ -56,7 +56,7 @@ impl CookieKeys {
 
     /// Decrypts a value sealed for the cookie `name` by the current or a former secret;
     /// `None` for anything tampered, truncated or foreign.
-    pub fn open(&self, name: &str, value: &str) -> Option<Vec<u8>> {
+    pub(crate) fn open(&self, name: &str, value: &str) -> Option<Vec<u8>> {
         let bytes = URL_SAFE_NO_PAD.decode(value.strip_prefix(VERSION)?).ok()?;
         if bytes.len() < NONCE_LEN + 16 {
             return None;

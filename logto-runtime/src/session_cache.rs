@@ -102,7 +102,7 @@ impl<'a> Key<'a> {
     /// there is nothing to cache (no session cookie, or sessions in a store, which
     /// change behind an unchanged cookie). The session's cookies are read exactly as
     /// the session reader reads them: it is the reader's own parse.
-    pub fn new(
+    pub(crate) fn new(
         cache: &SessionGuardCache,
         session: &RequestSession,
         settings: &Settings,
@@ -177,7 +177,7 @@ impl<'a> Key<'a> {
 impl SessionGuardCache {
     /// The verdict on `key`, if it still holds at `now` and the session's refresh token
     /// has no news (`has_news` asks the refresh coordinator).
-    pub fn get(
+    pub(crate) fn get(
         &self,
         key: &Key<'_>,
         now: i64,
@@ -197,7 +197,7 @@ impl SessionGuardCache {
     }
 
     /// Remembers the verdict of a guard that passed on an unchanged `session`.
-    pub fn insert(
+    pub(crate) fn insert(
         &self,
         key: &Key<'_>,
         session: &SessionData,

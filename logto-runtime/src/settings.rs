@@ -15,7 +15,7 @@ use crate::{
 };
 
 /// The shortest cookie secret accepted, as in Logto's SDKs.
-pub const MIN_COOKIE_SECRET_LEN: usize = 32;
+pub(crate) const MIN_COOKIE_SECRET_LEN: usize = 32;
 
 /// Builds a [`Logto`](crate::Logto) from explicit values, the environment, or both.
 ///
@@ -391,14 +391,14 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    pub fn discovery_url(&self) -> String {
+    pub(crate) fn discovery_url(&self) -> String {
         format!("{}/.well-known/openid-configuration", self.issuer)
     }
 
     /// The resource indicator a token request may name (RFC 8707), or `None` when the
     /// config never requested it: a refresh grant for it would fail after the provider
     /// consumed the refresh token.
-    pub fn knows_resource(&self, resource: &str) -> bool {
+    pub(crate) fn knows_resource(&self, resource: &str) -> bool {
         self.resources.iter().any(|r| r == resource)
     }
 }

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Checks every field, reporting all problems; the result holds the valid fields.
-pub fn check(input: Input, errors: &mut Errors) -> ClaimsType {
+pub(super) fn check(input: Input, errors: &mut Errors) -> ClaimsType {
     let mut fields: Vec<ClaimField> = Vec::new();
     for field in input.fields {
         let Some(checked) = check_field(&field, errors) else {

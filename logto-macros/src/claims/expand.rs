@@ -18,7 +18,7 @@ fn json_map() -> TokenStream {
 }
 
 /// The implementations for a claims type that passed every check.
-pub fn implementation(claims: &ClaimsType) -> TokenStream {
+pub(super) fn implementation(claims: &ClaimsType) -> TokenStream {
     let ident = &claims.ident;
     let scopes = claims.scopes();
     let needs_userinfo = claims.needs_userinfo();
@@ -117,7 +117,7 @@ fn extractors(ident: &Ident) -> TokenStream {
 
 /// Stand-in implementations emitted beside errors, so handlers and `Context<User>` that
 /// use the type report only the derive's mistakes.
-pub fn fallback(ident: &Ident) -> TokenStream {
+pub(super) fn fallback(ident: &Ident) -> TokenStream {
     let map = json_map();
     let extractors = extractors(ident);
     quote! {

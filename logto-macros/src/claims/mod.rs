@@ -14,7 +14,7 @@ use crate::errors::Errors;
 
 /// Expands `#[derive(Claims)]` on `input`. On errors, emits them with stand-in
 /// implementations (unless the type is generic, where a stand-in would add errors).
-pub fn derive(input: TokenStream) -> TokenStream {
+pub(crate) fn derive(input: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
         Err(error) => return error.into_compile_error(),

@@ -9,7 +9,7 @@ use crate::{
 };
 
 /// A struct whose every field passed the checks.
-pub struct ClaimsType {
+pub(super) struct ClaimsType {
     /// The struct's name.
     pub ident: Ident,
     /// Its fields, in order.
@@ -17,7 +17,7 @@ pub struct ClaimsType {
 }
 
 /// A field and the claim it reads.
-pub struct ClaimField {
+pub(super) struct ClaimField {
     /// The field's name.
     pub ident: Ident,
     /// The claim's name in the JSON.
@@ -39,7 +39,7 @@ pub struct ClaimField {
 impl ClaimsType {
     /// The scopes to request, in field order, each once, without the ones every sign-in
     /// requests (`openid`, `profile`), like `Config::SCOPES`.
-    pub fn scopes(&self) -> Vec<&str> {
+    pub(super) fn scopes(&self) -> Vec<&str> {
         let mut scopes: Vec<&str> = Vec::new();
         for field in &self.fields {
             let scope = field.scope.as_str();
@@ -51,7 +51,7 @@ impl ClaimsType {
     }
 
     /// Whether a field reads a claim only the userinfo endpoint sends.
-    pub fn needs_userinfo(&self) -> bool {
+    pub(super) fn needs_userinfo(&self) -> bool {
         self.fields
             .iter()
             .any(|field| field.source == Source::Userinfo)

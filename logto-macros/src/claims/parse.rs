@@ -10,10 +10,10 @@ use crate::{
 };
 
 /// The derive's name in messages.
-pub const CONTEXT: &str = "`#[claim]`";
+pub(super) const CONTEXT: &str = "`#[claim]`";
 
 /// The struct, as written.
-pub struct Input {
+pub(super) struct Input {
     /// Its name.
     pub ident: Ident,
     /// Its fields, in order.
@@ -21,7 +21,7 @@ pub struct Input {
 }
 
 /// One named field.
-pub struct FieldInput {
+pub(super) struct FieldInput {
     /// The field's name.
     pub ident: Ident,
     /// The field's type.
@@ -32,7 +32,7 @@ pub struct FieldInput {
 
 /// The arguments of a field's `#[claim(...)]` attributes.
 #[derive(Default)]
-pub struct FieldAttrs {
+pub(super) struct FieldAttrs {
     /// `rename = "..."`.
     pub rename: Option<LitStr>,
     /// `custom`, kept for its span.
@@ -44,7 +44,7 @@ pub struct FieldAttrs {
 }
 
 /// The struct's fields; `None` (with an error) when it is not a struct with named fields.
-pub fn input(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
+pub(super) fn input(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
     const SHAPE: &str = "`#[derive(Claims)]` needs a struct with named fields, one per \
                          claim: `struct User { sub: String, email: Option<String> }`";
     let fields = match &input.data {
@@ -133,7 +133,7 @@ fn check_generics(generics: &syn::Generics, errors: &mut Errors) {
 }
 
 /// `#[claim]` for the shared argument handling of [`attr`].
-pub struct ClaimAttr;
+pub(super) struct ClaimAttr;
 
 impl attr::Attribute for ClaimAttr {
     const CONTEXT: &'static str = CONTEXT;

@@ -10,7 +10,7 @@ use crate::catalog::{Presence, ValueType};
 
 /// The outer shape of a field's type.
 #[derive(Clone, Copy)]
-pub enum Shape<'a> {
+pub(super) enum Shape<'a> {
     /// `Option<T>`.
     Option(&'a Type),
     /// `Vec<T>`.
@@ -21,7 +21,7 @@ pub enum Shape<'a> {
 
 impl<'a> Shape<'a> {
     /// The shape of `ty`.
-    pub fn of(ty: &'a Type) -> Self {
+    pub(super) fn of(ty: &'a Type) -> Self {
         let ty = unwrap(ty);
         if let Some(inner) = single_argument(ty, "Option") {
             Self::Option(inner)
@@ -33,14 +33,14 @@ impl<'a> Shape<'a> {
     }
 
     /// The type inside the shape.
-    pub fn inner(self) -> &'a Type {
+    pub(super) fn inner(self) -> &'a Type {
         match self {
             Self::Option(inner) | Self::Vec(inner) | Self::Bare(inner) => inner,
         }
     }
 
     /// The presence this shape holds.
-    pub fn presence(self) -> Presence {
+    pub(super) fn presence(self) -> Presence {
         match self {
             Self::Option(_) => Presence::Optional,
             Self::Vec(_) => Presence::List,
@@ -51,7 +51,7 @@ impl<'a> Shape<'a> {
 
 /// The catalog type `ty` is spelled as (`String`, `std::string::String`,
 /// `logto::Address`), if any.
-pub fn value_type(ty: &Type) -> Option<ValueType> {
+pub(super) fn value_type(ty: &Type) -> Option<ValueType> {
     match unwrap(ty) {
         Type::Path(path) if path.qself.is_none() => {
             let last = path.path.segments.last()?;
@@ -65,7 +65,7 @@ pub fn value_type(ty: &Type) -> Option<ValueType> {
 }
 
 /// `ty` as users write it, `Option<Vec<String>>`, for messages.
-pub fn to_string(ty: &Type) -> String {
+pub(super) fn to_string(ty: &Type) -> String {
     let spaced = ty.to_token_stream().to_string();
     let mut out = String::with_capacity(spaced.len());
     let mut chars = spaced.chars().peekable();

@@ -12,7 +12,7 @@ use crate::{attr::path_to_string, errors::Errors, resources, scopes, suggest};
 const PROMPT_VALUES: &[&str] = &["none", "login", "consent", "select_account"];
 
 /// Checks every argument, reporting all problems; the result holds the valid parts.
-pub fn check(args: Args, errors: &mut Errors) -> Config {
+pub(super) fn check(args: Args, errors: &mut Errors) -> Config {
     Config {
         scopes: check_scopes(args.scopes, errors),
         resources: check_resources(args.resources, errors),

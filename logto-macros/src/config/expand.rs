@@ -10,7 +10,7 @@ use super::{
 };
 
 /// The implementation of `logto::Config` for the arguments that passed the checks.
-pub fn implementation(target: &Target, config: &Config) -> TokenStream {
+pub(super) fn implementation(target: &Target, config: &Config) -> TokenStream {
     let ident = &target.ident;
     let scopes = config.scopes.iter().map(|scope| match scope {
         Scope::Literal(lit) => quote!(#lit),

@@ -13,7 +13,7 @@ use crate::errors::Errors;
 /// Expands `#[logto::config(args)] item`. Always returns the item as written; on errors
 /// also the implementation built from the arguments that passed (so uses of the config,
 /// and of the `UserScope` paths it names, report nothing more) and the errors themselves.
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let target = parse::target(item.clone(), &mut errors);
     let args = parse::args(args, &mut errors);

@@ -3,7 +3,7 @@
 use syn::{LitStr, Path};
 
 /// The checked arguments.
-pub struct Config {
+pub(super) struct Config {
     /// Scopes to request, in order, unique, without the always-requested ones.
     pub scopes: Vec<Scope>,
     /// Resource indicators, in order, unique and valid.
@@ -15,7 +15,7 @@ pub struct Config {
 }
 
 /// One requested scope.
-pub enum Scope {
+pub(super) enum Scope {
     /// Written as a string literal.
     Literal(LitStr),
     /// Written as a `UserScope` variant: the generated code calls `UserScope::as_str` on

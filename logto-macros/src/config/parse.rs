@@ -10,17 +10,17 @@ use crate::{
 };
 
 /// The macro's name in messages.
-pub const CONTEXT: &str = "`#[logto::config]`";
+pub(super) const CONTEXT: &str = "`#[logto::config]`";
 
 /// The struct that receives the implementation.
-pub struct Target {
+pub(super) struct Target {
     /// Its name.
     pub ident: Ident,
 }
 
 /// The arguments as written, before any check.
 #[derive(Default)]
-pub struct Args {
+pub(super) struct Args {
     /// `scopes = [...]`.
     pub scopes: Vec<ScopeArg>,
     /// `resources = [...]`.
@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 /// One element of `scopes = [...]`.
-pub enum ScopeArg {
+pub(super) enum ScopeArg {
     /// `"read"`.
     Literal(LitStr),
     /// `UserScope::Email` (any path; resolved by the check).
@@ -40,7 +40,7 @@ pub enum ScopeArg {
 }
 
 /// The struct the attribute is on; `None` (with an error) for anything else.
-pub fn target(item: TokenStream, errors: &mut Errors) -> Option<Target> {
+pub(super) fn target(item: TokenStream, errors: &mut Errors) -> Option<Target> {
     let item: syn::Item = errors.take(syn::parse2(item))?;
     let syn::Item::Struct(item) = item else {
         errors.spanned(
@@ -64,7 +64,7 @@ pub fn target(item: TokenStream, errors: &mut Errors) -> Option<Target> {
 }
 
 /// `#[logto::config]` for the shared argument handling of [`attr`].
-pub struct ConfigAttr;
+pub(super) struct ConfigAttr;
 
 impl attr::Attribute for ConfigAttr {
     const CONTEXT: &'static str = CONTEXT;
@@ -88,7 +88,7 @@ struct Raw {
 
 /// The arguments of the attribute, each checked for its syntax; all errors are
 /// reported, and the arguments hold the values that could be read.
-pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
+pub(super) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
         return Args::default();
     };

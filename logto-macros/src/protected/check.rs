@@ -9,7 +9,7 @@ use super::{
 use crate::{errors::Errors, resources, scopes};
 
 /// Checks every argument, reporting all problems; the result holds the valid parts.
-pub fn check(args: Args, errors: &mut Errors) -> Guard {
+pub(super) fn check(args: Args, errors: &mut Errors) -> Guard {
     if let Some(empty) = &args.empty_scope_list {
         errors.spanned(
             empty,
@@ -108,7 +108,7 @@ fn check_scope(scope: &str) -> Result<(), String> {
 }
 
 /// Checks that the guarded item is a free `async fn`.
-pub fn handler(item: syn::ItemFn, errors: &mut Errors) -> Option<Handler> {
+pub(super) fn handler(item: syn::ItemFn, errors: &mut Errors) -> Option<Handler> {
     let mut ok = true;
     if item.sig.asyncness.is_none() {
         errors.spanned(

@@ -9,7 +9,7 @@ use super::model::{Guard, Handler};
 use crate::attr::path_to_string;
 
 /// The handler with its guard.
-pub fn guarded(handler: &Handler, guard: &Guard) -> TokenStream {
+pub(super) fn guarded(handler: &Handler, guard: &Guard) -> TokenStream {
     let item = &handler.item;
     let name = &item.sig.ident;
     let vis = &item.vis;

@@ -13,7 +13,7 @@ use crate::errors::Errors;
 
 /// Expands `#[logto::protected(args)] item`. On errors, returns the handler as written
 /// (so the errors stand alone, without a cascade from a half-made guard) beside them.
-pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let handler = parse::handler(item.clone(), &mut errors);
     let args = parse::args(args, &mut errors);

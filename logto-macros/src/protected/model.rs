@@ -4,7 +4,7 @@ use syn::{ItemFn, LitStr, Path};
 
 /// The checked arguments.
 #[derive(Default)]
-pub struct Guard {
+pub(super) struct Guard {
     /// Scopes the access token must carry, valid and unique.
     pub scopes: Vec<LitStr>,
     /// The API resource, when named.
@@ -22,7 +22,7 @@ pub struct Guard {
 }
 
 /// A handler that can carry a guard: an `async fn` without a receiver.
-pub struct Handler {
+pub(super) struct Handler {
     /// The function as written.
     pub item: ItemFn,
 }

@@ -11,11 +11,11 @@ use crate::{
 };
 
 /// The macro's name in messages.
-pub const CONTEXT: &str = "`#[logto::protected]`";
+pub(super) const CONTEXT: &str = "`#[logto::protected]`";
 
 /// The arguments as written, before any check.
 #[derive(Default)]
-pub struct Args {
+pub(super) struct Args {
     /// `scope = "read"` or `scope = ["read", "write"]`.
     pub scopes: Vec<LitStr>,
     /// `scope = []`, for the error.
@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 /// The function the attribute is on; `None` (with an error) for anything else.
-pub fn handler(item: TokenStream, errors: &mut Errors) -> Option<ItemFn> {
+pub(super) fn handler(item: TokenStream, errors: &mut Errors) -> Option<ItemFn> {
     match syn::parse2::<syn::Item>(item) {
         Ok(syn::Item::Fn(item)) => Some(item),
         Ok(other) => {
@@ -62,7 +62,7 @@ pub fn handler(item: TokenStream, errors: &mut Errors) -> Option<ItemFn> {
 }
 
 /// `#[logto::protected]` for the shared argument handling of [`attr`].
-pub struct ProtectedAttr;
+pub(super) struct ProtectedAttr;
 
 impl attr::Attribute for ProtectedAttr {
     const CONTEXT: &'static str = CONTEXT;
@@ -100,7 +100,7 @@ enum ScopeValue {
 
 /// The arguments of the attribute, each checked for its syntax; all errors are
 /// reported, and the arguments hold the values that could be read.
-pub fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
+pub(super) fn args(tokens: TokenStream, errors: &mut Errors) -> Args {
     let Some(metas) = errors.take(NestedMeta::parse_meta_list(tokens)) else {
         return Args::default();
     };

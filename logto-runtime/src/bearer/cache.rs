@@ -37,7 +37,7 @@ pub(crate) struct VerifiedCache<V> {
 }
 
 impl<V> VerifiedCache<V> {
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             map: RwLock::new(HashMap::default()),
             capacity,
@@ -46,13 +46,13 @@ impl<V> VerifiedCache<V> {
     }
 
     /// The cache key of `token`.
-    pub fn key(&self, token: &str) -> TokenKey {
+    pub(crate) fn key(&self, token: &str) -> TokenKey {
         let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
         hasher.write(token.as_bytes());
         TokenKey(hasher.finish128().as_u128())
     }
 
-    pub fn get(&self, key: &TokenKey) -> Option<Arc<V>> {
+    pub(crate) fn get(&self, key: &TokenKey) -> Option<Arc<V>> {
         if self.capacity == 0 {
             return None;
         }
@@ -65,7 +65,7 @@ impl<V> VerifiedCache<V> {
 
     /// Stores `value`; when full, first drops what `expired` says has expired, then,
     /// if still full, everything (the cache only saves work: losing it is safe).
-    pub fn insert(&self, key: TokenKey, value: Arc<V>, expired: impl Fn(&V) -> bool) {
+    pub(crate) fn insert(&self, key: TokenKey, value: Arc<V>, expired: impl Fn(&V) -> bool) {
         if self.capacity == 0 {
             return;
         }
@@ -80,7 +80,7 @@ impl<V> VerifiedCache<V> {
     }
 
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 }

@@ -44,7 +44,7 @@ pub(crate) struct KeySet {
 
 impl KeySet {
     /// The key for a token's `kid` (or, without one, the only key fit for `alg`).
-    pub fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Arc<Key>> {
+    pub(crate) fn find(&self, kid: Option<&str>, alg: Algorithm) -> Option<&Arc<Key>> {
         match kid {
             Some(kid) => self.by_kid.get(kid),
             None => {
@@ -80,7 +80,7 @@ pub(crate) struct Ticker(Option<Arc<dyn Fn() -> Instant + Send + Sync>>);
 
 impl Ticker {
     #[cfg(test)]
-    pub fn manual(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+    pub(super) fn manual(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
         Self(Some(Arc::new(now)))
     }
 
@@ -193,7 +193,7 @@ impl KeyCache {
     /// keys, the first caller loads them and concurrent callers share that load; after
     /// it failed, callers get [`BearerError::KeysUnavailable`] at once until the
     /// refetch interval has passed.
-    pub async fn get(&self, source: &KeySource) -> Result<Arc<KeySet>, BearerError> {
+    pub(super) async fn get(&self, source: &KeySource) -> Result<Arc<KeySet>, BearerError> {
         let now = source.ticker.now();
         let fresh = |keys: &KeySet| now.saturating_duration_since(keys.fetched_at) < source.ttl;
         if let Some(keys) = self.shared.read().keys.as_ref().filter(|k| fresh(k)) {
@@ -281,7 +281,7 @@ impl KeyCache {
     /// refused: a flood of forged `kid`s must not become a flood of requests).
     /// Concurrent callers share one fetch and its outcome; after a failed fetch they
     /// get [`BearerError::KeysUnavailable`] at once until the interval has passed.
-    pub async fn refetch(
+    pub(super) async fn refetch(
         &self,
         seen: &Arc<KeySet>,
         source: &KeySource,

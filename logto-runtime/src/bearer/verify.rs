@@ -186,7 +186,7 @@ pub(crate) fn verify(
 
 impl Verified {
     /// The token a handler sees.
-    pub fn access_token(
+    pub(crate) fn access_token(
         &self,
         token: &str,
         resource: Option<usize>,
@@ -204,14 +204,14 @@ impl Verified {
     }
 
     /// Whether the token is still good at `now`.
-    pub fn is_live(&self, now: i64, leeway: i64) -> bool {
+    pub(crate) fn is_live(&self, now: i64, leeway: i64) -> bool {
         now <= self.exp.saturating_add(leeway)
     }
 
     /// The endpoint's checks: audience, organization, then scopes (a token for another
     /// API is invalid here, whatever its scopes). Returns the position of the matched
     /// resource in `aud` (no allocation on the hot path) and the organization.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         requirements: &Requirements<'_>,
     ) -> Result<(Option<usize>, Option<String>), BearerError> {

@@ -94,7 +94,7 @@ pub enum Part {
 
 /// A need of a guard its config does not meet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unmet<'a> {
+pub(crate) enum Unmet<'a> {
     /// A scope the config never requests: no access token can carry it.
     Scope(&'a str),
     /// A resource the config never requests.
@@ -128,7 +128,7 @@ impl ConfigName<'static> {
 
 /// The rule: whether `part` of a guard needing `needs` is unmet by a config requesting
 /// `requested`.
-pub const fn unmet<'a>(
+pub(crate) const fn unmet<'a>(
     needs: &Needs<'a>,
     requested: &Requested<'_>,
     part: Part,
@@ -164,7 +164,10 @@ pub const fn unmet<'a>(
 
 /// The first unmet need of a guard, in the order of its arguments: scopes, resource,
 /// organization.
-pub const fn first_unmet<'a>(needs: &Needs<'a>, requested: &Requested<'_>) -> Option<Unmet<'a>> {
+pub(crate) const fn first_unmet<'a>(
+    needs: &Needs<'a>,
+    requested: &Requested<'_>,
+) -> Option<Unmet<'a>> {
     let mut index = 0;
     while index < needs.scopes.len() {
         if let Some(unmet) = unmet(needs, requested, Part::Scope(index)) {
@@ -184,7 +187,7 @@ const PIECES: usize = 10;
 impl<'a> Unmet<'a> {
     /// The message, as pieces to join: `guard` is the subject ("the guard of
     /// `orders`"). The one wording of the rule, at compile time and at run time.
-    pub const fn pieces(&self, guard: &'a str, config: ConfigName<'a>) -> [&'a str; PIECES] {
+    pub(crate) const fn pieces(&self, guard: &'a str, config: ConfigName<'a>) -> [&'a str; PIECES] {
         match *self {
             Self::Scope(scope) => [
                 guard,
@@ -252,7 +255,7 @@ impl<'a> Unmet<'a> {
 
     /// The message, joined into a [`Message`] (for a `const` panic, which cannot
     /// allocate).
-    pub const fn message(&self, guard: &str, config: ConfigName<'_>) -> Message {
+    pub(crate) const fn message(&self, guard: &str, config: ConfigName<'_>) -> Message {
         let pieces = self.pieces(guard, config);
         let mut message = Message::new();
         let mut i = 0;

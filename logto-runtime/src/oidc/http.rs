@@ -22,7 +22,7 @@ pub(crate) struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         let inner = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -37,7 +37,10 @@ impl HttpClient {
 
     /// Sends a request and returns the body of a 2xx answer; an OAuth error body on
     /// other statuses becomes [`ProviderError::OAuth`].
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, ProviderError> {
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, ProviderError> {
         let request = request.build().map_err(|e| transport("(request)", &e))?;
         let url = redact(request.url());
         let response = self
@@ -61,7 +64,7 @@ impl HttpClient {
 
     /// A client for `openidconnect`'s token requests: the same timeout, no redirects
     /// and the same cap on the answer's size as every other call.
-    pub fn for_oauth(&self) -> impl Fn(http::Request<Vec<u8>>) -> OAuthFuture + use<> {
+    pub(crate) fn for_oauth(&self) -> impl Fn(http::Request<Vec<u8>>) -> OAuthFuture + use<> {
         let client = self.clone();
         move |request| {
             let client = client.clone();
@@ -93,7 +96,7 @@ impl HttpClient {
             })
     }
 
-    pub async fn get_json<T: DeserializeOwned>(
+    pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {

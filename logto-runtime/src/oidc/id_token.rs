@@ -174,7 +174,7 @@ fn check_azp_and_nbf(
 mod chrono_free {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    pub struct Time(i64);
+    pub(super) struct Time(i64);
 
     impl From<SystemTime> for Time {
         fn from(t: SystemTime) -> Self {
@@ -185,7 +185,12 @@ mod chrono_free {
         }
     }
 
-    pub fn check_iat(now: Time, iat: i64, skew: Duration, max_age: Duration) -> Result<(), String> {
+    pub(super) fn check_iat(
+        now: Time,
+        iat: i64,
+        skew: Duration,
+        max_age: Duration,
+    ) -> Result<(), String> {
         if iat > now.0 + skew.as_secs() as i64 {
             return Err("iat is in the future".into());
         }

@@ -31,7 +31,7 @@ pub(crate) struct Client<'a> {
 
 impl Client<'_> {
     /// The provider's metadata and keys, discovered once and cached.
-    pub async fn provider(&self) -> Result<Arc<Provider>, ProviderError> {
+    pub(crate) async fn provider(&self) -> Result<Arc<Provider>, ProviderError> {
         self.provider_cache.get(self.settings, self.http).await
     }
 }

@@ -91,7 +91,7 @@ impl ProviderCache {
     }
 
     /// The provider, from cache or fetched; concurrent first loads share one fetch.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         settings: &Settings,
         http: &HttpClient,
@@ -110,7 +110,7 @@ impl ProviderCache {
 
     /// Fetches the JWKS again because a token names a key `seen` does not have. Returns
     /// `None` when a refetch happened too recently (the caller then rejects the token).
-    pub async fn refresh_keys(
+    pub(crate) async fn refresh_keys(
         &self,
         seen: &Arc<Provider>,
         settings: &Settings,

@@ -70,7 +70,7 @@ fn transactions_name(settings: &Settings) -> String {
 }
 
 impl RequestSession {
-    pub fn from_headers(headers: &HeaderMap, settings: &Settings) -> Self {
+    pub(crate) fn from_headers(headers: &HeaderMap, settings: &Settings) -> Self {
         let session_name = settings.cookie_name.as_str();
         let tx_name = transactions_name(settings);
         let cookies = cookie_pairs(headers)
@@ -91,7 +91,7 @@ impl RequestSession {
     }
 
     /// The session id the cookie carries (store mode).
-    pub fn store_id(&mut self, settings: &Settings) -> Option<String> {
+    pub(crate) fn store_id(&mut self, settings: &Settings) -> Option<String> {
         if let Slot::Unread = self.id {
             let (value, stale) = self.read::<SessionId>(&settings.cookie_name, settings);
             self.id = Slot::Read {
@@ -107,13 +107,13 @@ impl RequestSession {
     }
 
     /// Whether the session still has to be read from the store.
-    pub fn needs_load(&self) -> bool {
+    pub(crate) fn needs_load(&self) -> bool {
         self.store_mode && matches!(self.session, Slot::Unread)
     }
 
     /// The session as read from the store (`None`: the id names no live session, and
     /// the cookie goes).
-    pub fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
+    pub(crate) fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
         if value.is_none()
             && let Slot::Read {
                 stale,
@@ -131,18 +131,18 @@ impl RequestSession {
         };
     }
 
-    pub fn version(&self) -> Option<u64> {
+    pub(crate) fn version(&self) -> Option<u64> {
         self.version
     }
 
     /// Gives the session a new id when it is next saved (at sign-in).
-    pub fn renew_id(&mut self) {
+    pub(crate) fn renew_id(&mut self) {
         self.renew = true;
     }
 
     /// What has to be saved: `Some(None)` deletes, `Some(Some(_))` saves, with whether
     /// a new id is due.
-    pub fn pending(&self) -> Option<(Option<SessionData>, bool)> {
+    pub(crate) fn pending(&self) -> Option<(Option<SessionData>, bool)> {
         match &self.session {
             Slot::Read {
                 value,
@@ -154,7 +154,12 @@ impl RequestSession {
     }
 
     /// Records a save (or delete, with `data` `None`) under `id` at `version`.
-    pub fn saved(&mut self, data: Option<SessionData>, id: Option<String>, version: Option<u64>) {
+    pub(crate) fn saved(
+        &mut self,
+        data: Option<SessionData>,
+        id: Option<String>,
+        version: Option<u64>,
+    ) {
         let id_changed = match &self.id {
             Slot::Read { value, .. } => *value != id,
             Slot::Unread => true,
@@ -182,13 +187,13 @@ impl RequestSession {
     }
 
     /// The sealed value of the cookie family `name` as the request carries it.
-    pub fn sealed_value(&self, name: &str) -> Option<String> {
+    pub(crate) fn sealed_value(&self, name: &str) -> Option<String> {
         chunks::join(name, |n| self.cookie(n))
     }
 
     /// The first and last parts and the length of [`sealed_value`](Self::sealed_value),
     /// read the same way without reassembling it.
-    pub fn sealed_ends(&self, name: &str) -> Option<(&str, &str, usize)> {
+    pub(crate) fn sealed_ends(&self, name: &str) -> Option<(&str, &str, usize)> {
         chunks::ends(name, |n| self.cookie(n))
     }
 
@@ -206,7 +211,7 @@ impl RequestSession {
 
     /// The session, if the request carries a valid, unexpired one. With a store, the
     /// session must have been loaded first (see `needs_load`).
-    pub fn session(&mut self, settings: &Settings) -> Option<&SessionData> {
+    pub(crate) fn session(&mut self, settings: &Settings) -> Option<&SessionData> {
         if let (Slot::Unread, false) = (&self.session, self.store_mode) {
             let (value, mut stale) = self.read::<SessionData>(&settings.cookie_name, settings);
             let now = settings.clock.unix_seconds();
@@ -228,7 +233,7 @@ impl RequestSession {
     }
 
     /// Replaces the session (`None` signs out); written back on the response.
-    pub fn set_session(&mut self, value: Option<SessionData>) {
+    pub(crate) fn set_session(&mut self, value: Option<SessionData>) {
         let stale = matches!(self.session, Slot::Read { stale: true, .. });
         self.session = Slot::Read {
             value,
@@ -240,7 +245,7 @@ impl RequestSession {
     /// Whether the session, sealed into cookies, fits the cookie budget (always true in
     /// store mode, where the cookie holds only an id). A session that does not fit
     /// cannot be read back: the app needs a session store for it.
-    pub fn fits_in_cookies(&self, settings: &Settings) -> bool {
+    pub(crate) fn fits_in_cookies(&self, settings: &Settings) -> bool {
         let Slot::Read {
             value: Some(data), ..
         } = &self.session
@@ -260,7 +265,7 @@ impl RequestSession {
 
     /// Lets `update` bring a session about to be written up to date (with refreshes
     /// other requests made meanwhile), so a response never writes older tokens.
-    pub fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {
+    pub(crate) fn update_before_write(&mut self, update: impl FnOnce(&mut SessionData) -> bool) {
         if let Slot::Read {
             value,
             changed: true,
@@ -274,7 +279,7 @@ impl RequestSession {
     }
 
     /// The sign-ins in progress, for changing; written back on the response.
-    pub fn transactions(&mut self, settings: &Settings) -> &mut Transactions {
+    pub(crate) fn transactions(&mut self, settings: &Settings) -> &mut Transactions {
         if let Slot::Unread = self.transactions {
             let (value, stale) = self.read::<Transactions>(&transactions_name(settings), settings);
             self.transactions = Slot::Read {
@@ -295,7 +300,7 @@ impl RequestSession {
     /// The `Set-Cookie` values that bring the browser up to date. Together this SDK's
     /// cookies stay within `chunks::MAX_COOKIE_BYTES`: a session that would outgrow it
     /// gives up the tokens it can fetch again (see `Evict for SessionData`).
-    pub fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
+    pub(crate) fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
         fn dirty<T>(slot: &Slot<T>) -> bool {
             matches!(slot, Slot::Read { changed, stale, .. } if *changed || *stale)
         }

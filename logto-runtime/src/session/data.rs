@@ -65,7 +65,7 @@ pub(crate) struct StoredToken {
 
 impl StoredToken {
     /// Whether the token is still good to hand out at `now`.
-    pub fn is_fresh(&self, now: i64) -> bool {
+    pub(crate) fn is_fresh(&self, now: i64) -> bool {
         now < self.refresh_at
     }
 }
@@ -90,7 +90,7 @@ pub(crate) fn issue_time() -> i64 {
 impl SessionData {
     /// The ID token's payload. It was verified before it was stored, and the cookie is
     /// authenticated, so only decoding is left.
-    pub fn id_token_claims(&self) -> Option<Map<String, Value>> {
+    pub(crate) fn id_token_claims(&self) -> Option<Map<String, Value>> {
         crate::jwt::payload(&self.id_token)
     }
 }
@@ -111,7 +111,7 @@ pub(crate) struct Transaction {
 pub(crate) struct Transactions(pub Vec<Transaction>);
 
 impl Transactions {
-    pub fn push(&mut self, tx: Transaction, now: i64) {
+    pub(crate) fn push(&mut self, tx: Transaction, now: i64) {
         self.prune(now);
         if self.0.len() >= MAX_TRANSACTIONS {
             self.0.remove(0);
@@ -127,7 +127,7 @@ impl Transactions {
     }
 
     /// Removes and returns the live transaction of `state`: each is used at most once.
-    pub fn take(&mut self, state: &str, now: i64) -> Option<Transaction> {
+    pub(crate) fn take(&mut self, state: &str, now: i64) -> Option<Transaction> {
         self.prune(now);
         let index = self.0.iter().position(|tx| tx.state == state)?;
         Some(self.0.remove(index))

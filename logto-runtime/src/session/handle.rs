@@ -11,12 +11,12 @@ use super::RequestSession;
 pub(crate) struct SessionHandle(Arc<Mutex<RequestSession>>);
 
 impl SessionHandle {
-    pub fn new(session: RequestSession) -> Self {
+    pub(crate) fn new(session: RequestSession) -> Self {
         Self(Arc::new(Mutex::new(session)))
     }
 
     /// Never held across an `.await`.
-    pub fn lock(&self) -> MutexGuard<'_, RequestSession> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, RequestSession> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -89,7 +89,7 @@ impl RefreshCoordinator {
 
     /// Whether this process refreshed or revoked the refresh token with this SHA-256
     /// lately: a copy of the session that still holds it must be caught up.
-    pub fn has_news(&self, token: &TokenHash) -> bool {
+    pub(crate) fn has_news(&self, token: &TokenHash) -> bool {
         self.recent(token).is_some()
     }
 
@@ -114,7 +114,7 @@ impl RefreshCoordinator {
     }
 
     /// Brings a copy of a session up to date with refreshes other requests made.
-    pub fn catch_up(&self, data: &mut SessionData) -> CatchUp {
+    pub(crate) fn catch_up(&self, data: &mut SessionData) -> CatchUp {
         let mut result = CatchUp::Unchanged;
         // Each step follows one rotation; a chain longer than this is not ours.
         for _ in 0..16 {
@@ -148,7 +148,7 @@ impl RefreshCoordinator {
     /// into `data`, waiting for and reusing any refresh in flight for the same refresh
     /// token. A forced request (or `forced`, when the provider refused the token)
     /// reuses only a refresh that ended after it started.
-    pub async fn refresh_single_flight(
+    pub(crate) async fn refresh_single_flight(
         &self,
         client: &Client<'_>,
         data: &mut SessionData,
