@@ -10,7 +10,20 @@
 //!   organizations.
 //! - [`BearerVerifier`]: bearer access tokens for APIs (RFC 9068).
 //! - [`SessionStore`], [`MemoryStore`], `RedisStore`, `PostgresStore`: external sessions.
+//!
+//! # Cargo features
+//!
+//! | feature | what it adds | default |
+//! |---|---|---|
+//! | `redis` | `RedisStore`: sessions in Redis | off |
+//! | `postgres` | `PostgresStore`: sessions in PostgreSQL | off |
+//!
+//! ```toml
+//! [dependencies]
+//! logto = { git = "https://github.com/logto-rs/logto-rs", features = ["redis"] }
+//! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 

@@ -3,7 +3,10 @@
 //!
 //! Users depend on `logto`, which re-exports everything here together with the macros.
 //! The protocol core (`oidc`, `session`, `context`) works on plain request data; only
-//! the `axum` module knows axum.
+//! the `axum` module knows axum. `ARCHITECTURE.md` at the repository's root maps the
+//! modules.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(test)]
 mod architecture_tests;
@@ -50,8 +53,10 @@ pub use logto::Logto;
 pub use settings::LogtoBuilder;
 pub use sign_in_options::SignInOptions;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use store::PostgresStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use store::RedisStore;
 pub use store::{MemoryStore, SessionStore, StoreError};
 pub use tokens::{AccessToken, TokenError, TokenRequest};
