@@ -35,7 +35,7 @@ impl Idp {
         let dir = idp_dir();
         if !dir.join("node_modules").join("oidc-provider").exists() {
             return Err(format!(
-                "the test provider's packages are not installed: run `npm ci --prefix {}`",
+                "the test provider's packages are not installed: run `./scripts/setup` (or `npm ci --prefix {}`)",
                 dir.display()
             ));
         }
