@@ -65,7 +65,7 @@ async fn run() -> Result<(), String> {
 
 /// Starts `tests/idp/` and registers the quickstart with it, so both examples share a
 /// provider on a fresh clone.
-async fn bundled_provider() -> Result<dev::idp::Idp, String> {
+async fn bundled_provider() -> Result<logto_test_support::Idp, String> {
     let quickstart = "http://127.0.0.1:3000";
     let (provider, secret) = dev::start_bundled_provider("quickstart", quickstart).await?;
     println!(

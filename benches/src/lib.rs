@@ -3,10 +3,7 @@
 //!
 //! See `BENCHMARKS.md` at the root for the commands and the figures.
 
-use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::{Json, Router, extract::Query, routing::get};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -110,72 +107,27 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<(String, String), String> {
-    let jar = Arc::new(reqwest::cookie::Jar::default());
-    let http = reqwest::Client::builder()
-        .cookie_provider(jar.clone())
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let mut url = format!("{base}/sign-in");
-    let mut response = http.get(&url).send().await.map_err(|e| e.to_string())?;
-    let mut html = String::new();
-    for _ in 0..10 {
-        if let Some(location) = response.headers().get(reqwest::header::LOCATION) {
-            let location = location.to_str().map_err(|e| e.to_string())?;
-            url = reqwest::Url::parse(&url)
-                .and_then(|u| u.join(location))
-                .map_err(|e| e.to_string())?
-                .to_string();
-            if url.starts_with(base) {
-                break;
-            }
-            response = http.get(&url).send().await.map_err(|e| e.to_string())?;
-        } else {
-            html = response.text().await.map_err(|e| e.to_string())?;
-            let action = html
-                .split("action=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .ok_or("no login form")?
-                .replace("&amp;", "&");
-            url = reqwest::Url::parse(&url)
-                .and_then(|u| u.join(&action))
-                .map_err(|e| e.to_string())?
-                .to_string();
-            response = http
-                .post(&url)
-                .form(&[("username", username), ("password", password)])
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    if !url.starts_with(base) {
+    let browser = logto_test_support::Browser::new();
+    let callback = browser.sign_in(base, username, password).await;
+    if callback.response.status() != reqwest::StatusCode::SEE_OTHER {
         return Err(format!(
-            "the sign-in did not come back to the app: {url} {html}"
+            "the callback answered {}",
+            callback.response.status()
         ));
-    }
-    let callback = http.get(&url).send().await.map_err(|e| e.to_string())?;
-    if callback.status() != reqwest::StatusCode::SEE_OTHER {
-        return Err(format!("the callback answered {}", callback.status()));
     }
     // Through the same cookie jar: the refreshed session comes back in `Set-Cookie`,
     // and the old cookie's refresh token is spent.
-    let token = http
-        .get(format!("{base}/token?resource={RESOURCE}"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let token = browser
+        .get(&format!("{base}/token?resource={RESOURCE}"))
+        .await;
     if !token.status().is_success() {
         return Err(format!("/token answered {}", token.status()));
     }
     let token = token.text().await.map_err(|e| e.to_string())?;
-    use reqwest::cookie::CookieStore;
-    let cookie = jar
-        .cookies(&reqwest::Url::parse(base).map_err(|e| e.to_string())?)
-        .ok_or("no session cookie")?;
-    let cookie = cookie.to_str().map_err(|e| e.to_string())?.to_owned();
+    let cookie = browser.cookie_header(base);
+    if cookie.is_empty() {
+        return Err("no session cookie".into());
+    }
     Ok((cookie, token))
 }
 

@@ -1,21 +1,19 @@
 //! Development helpers of the examples: read `LOGTO_BASE_URL`/`PORT`, and with no
-//! `LOGTO_ENDPOINT`, start the bundled Logto-like provider of `tests/idp/` and register
-//! this app with it, so `cargo run --example quickstart` works on a fresh clone.
+//! `LOGTO_ENDPOINT`, start the bundled Logto-like provider of `tests/idp/` (through
+//! `logto-test-support`, a dev-dependency) and register this app with it, so
+//! `cargo run --example quickstart` works on a fresh clone.
 #![allow(dead_code)]
-
-#[path = "../../tests/support/idp.rs"]
-pub mod idp;
 
 use std::{net::SocketAddr, process::Command};
 
-use serde_json::json;
+use logto_test_support::{Idp, idp};
 
 /// What an example needs to start.
 pub struct Dev {
     /// The address to listen on.
     pub addr: SocketAddr,
     /// The bundled provider, kept alive while the example runs.
-    pub provider: Option<idp::Idp>,
+    pub provider: Option<Idp>,
     base_url: String,
     app_id: String,
     app_secret: String,
@@ -98,10 +96,7 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
 
 /// Installs (once) and starts the bundled provider of `tests/idp/`, and registers the
 /// app `app_id` at `base_url` with it; returns the provider and the app's secret.
-pub async fn start_bundled_provider(
-    app_id: &str,
-    base_url: &str,
-) -> Result<(idp::Idp, String), String> {
+pub async fn start_bundled_provider(app_id: &str, base_url: &str) -> Result<(Idp, String), String> {
     let dir = idp::idp_dir();
     if !dir.join("node_modules").join("oidc-provider").exists() {
         eprintln!(
@@ -117,17 +112,10 @@ pub async fn start_bundled_provider(
             return Err("npm ci failed: see its output above".into());
         }
     }
-    let provider = idp::Idp::start()?;
+    let provider = Idp::start()?;
     let secret = random_secret();
-    let base_url = base_url.trim_end_matches('/');
     provider
-        .register_client(json!({
-            "client_id": app_id,
-            "client_secret": secret,
-            "redirect_uris": [format!("{base_url}/callback")],
-            "post_logout_redirect_uris": [format!("{base_url}/")],
-            "rotate_refresh_token": true,
-        }))
+        .register_client(idp::client(app_id, &secret, base_url))
         .await;
     println!("Started the bundled test provider at {}", provider.endpoint);
     Ok((provider, secret))

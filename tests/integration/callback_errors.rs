@@ -1,9 +1,10 @@
 //! Callbacks that must be refused, each with its exact status, and never a session.
 
+use logto_test_support::{Browser, idp::count};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Browser, TestApp, count, provider};
+use crate::support::{TestApp, provider};
 
 fn has_session(browser: &Browser, app: &TestApp) -> bool {
     let name = format!(
@@ -186,7 +187,7 @@ async fn provider_error_missing_code_and_foreign_issuer_are_400() {
     );
     // Positive control: the same app signs in.
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     assert!(has_session(&browser, &app));
 }
 

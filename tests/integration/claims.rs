@@ -3,10 +3,11 @@
 
 use axum::{Json, Router, routing::get};
 use logto::{Claims, OrganizationData, OrganizationRole, UnixMillis, UserScope};
+use logto_test_support::{Browser, idp::count};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Browser, TestApp, count, provider, serve};
+use crate::support::{TestApp, provider, serve};
 
 /// Claims from the ID token only.
 #[derive(Claims, Debug)]
@@ -113,7 +114,7 @@ async fn get_with(browser: &Browser, base: &str, path: &str) -> (StatusCode, Val
 async fn the_scopes_of_the_claims_types_are_requested() {
     let app = start().await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let auth = provider().last_auth(&app.client_id).await;
     let scopes: Vec<&str> = auth["scopes"]
         .as_array()
@@ -151,7 +152,7 @@ async fn typed_values_and_userinfo_only_on_demand() {
     assert_eq!(body["error"], "unauthorized");
     assert_eq!(get_with(&browser, &base, "/optional").await.1, "nobody");
 
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     for _ in 0..5 {
         let (status, user) = get_with(&browser, &base, "/id-token").await;
         assert_eq!(status, StatusCode::OK, "{user}");
@@ -218,7 +219,7 @@ async fn a_malformed_claim_is_a_typed_error_not_a_panic() {
     let browser = Browser::new();
     assert_eq!(
         browser
-            .sign_in(&app, &username, "pw")
+            .sign_in(&app.base, &username, "pw")
             .await
             .response
             .status(),
@@ -241,7 +242,7 @@ async fn a_refused_userinfo_token_is_refreshed_once_then_the_session_ends() {
     let app = start().await;
     let base = claims_routes(&app).await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let grants = || async {
         count(
             &provider().counts(&app.client_id).await,
@@ -265,7 +266,7 @@ async fn a_refused_userinfo_token_is_refreshed_once_then_the_session_ends() {
 
     // Refused for good (the grant is gone at the provider): signed out, never a 400.
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     provider()
         .tamper(&app.client_id, json!({"userinfo_invalid_token": true}))
         .await;
@@ -289,7 +290,7 @@ async fn a_refused_userinfo_token_is_refreshed_once_in_store_mode_too() {
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let before = count(
         &provider().counts(&app.client_id).await,
         &["grants", "refresh_token"],

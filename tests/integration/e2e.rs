@@ -3,18 +3,20 @@
 //! real binary, `target/<profile>/examples/quickstart`) against the test provider.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
-//! `chromium-driver`; `scripts/test` installs them). Without them the tests fail and
+//! `chromium-driver`; `scripts/setup` installs them). Without them the tests fail and
 //! say how to install them. On failure, a screenshot and the HTML of each tab and the
 //! app's output are saved under `target/e2e-failures/`. With `LOGTO_E2E_SCREENSHOTS=1`,
 //! the pages passed on the way are saved under `target/e2e-screenshots/`.
 
 mod harness;
 
+use anyhow::Context;
 use base64::Engine;
+use logto_test_support::idp::count;
 use serde_json::Value;
 
-use crate::support::{count, provider};
-use harness::{Browser, Context, Quickstart, Step, ensure};
+use crate::support::provider;
+use harness::{Browser, Quickstart, Step, ensure};
 
 const RESOURCE: &str = "https://shopping.example.com/api";
 
@@ -22,7 +24,7 @@ const RESOURCE: &str = "https://shopping.example.com/api";
 async fn browser_signs_in_reads_claims_gets_a_token_and_signs_out() {
     let app = Quickstart::start("e2e-flow")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e:#}"));
     harness::run("sign-in-flow", &app, |browser| sign_in_flow(browser, &app)).await;
 }
 
@@ -125,7 +127,7 @@ async fn sign_in_flow(browser: Browser, app: &Quickstart) -> Step {
 async fn two_tabs_sign_in_at_once_and_both_complete() {
     let app = Quickstart::start("e2e-tabs")
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e:#}"));
     harness::run("two-tabs", &app, |browser| two_tabs(browser, &app)).await;
 }
 

@@ -11,6 +11,7 @@ use axum::{Json, Router, extract::Path, routing::get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use logto::{AccessToken, BearerVerifier, Guard, Logto};
+use logto_test_support::{Browser, Idp, TestClock, idp, unique_id};
 use p384::pkcs8::EncodePrivateKey;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
@@ -18,8 +19,7 @@ use serde_json::{Value, json};
 // The quickstart's router, loaded once for the binary by its own test module.
 use crate::quickstart::app as quickstart;
 use crate::support::{
-    Browser, Idp, RESOURCE, SECRET, TestApp, TestAuth, TestClock, idp, jwt_claims, jwt_header,
-    provider, serve,
+    RESOURCE, SECRET, TestApp, TestAuth, jwt_claims, jwt_header, provider, serve,
 };
 
 // The guards under test. `config = TestAuth` checks them at compile time: other test
@@ -107,7 +107,7 @@ async fn start(idp: &Idp, name: &str) -> TestApp {
 async fn start_with(idp: &Idp, name: &str, extra: Value) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let client_id = format!("guards-{name}-{}", std::process::id());
+    let client_id = unique_id(&format!("guards-{name}"));
     let mut registration = idp::client(&client_id, "test-secret", &base);
     if let (Some(target), Some(extra)) = (registration.as_object_mut(), extra.as_object()) {
         target.extend(extra.clone());
@@ -225,7 +225,7 @@ fn now() -> i64 {
 async fn session_guard_reads_the_scopes_of_the_sessions_token() {
     let app = start(provider(), "session").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
 
     let (status, body) = browser.json(&app.url("/guarded/read")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -255,23 +255,14 @@ async fn cached_session_verdicts_follow_the_clock_and_refreshes() {
     )
     .await;
     let refreshes = || async {
-        crate::support::count(
+        logto_test_support::idp::count(
             &provider().counts(&app.client_id).await,
             &["grants", "refresh_token"],
         )
     };
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let old_cookie = {
-        use reqwest::cookie::CookieStore;
-        browser
-            .jar
-            .cookies(&app.base.parse().unwrap())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
+    browser.sign_in_demo(&app.base).await;
+    let old_cookie = browser.cookie_header(&app.base);
     for _ in 0..3 {
         assert_eq!(
             browser.get(&app.url("/guarded/read")).await.status(),
@@ -306,7 +297,7 @@ async fn cached_session_verdicts_follow_the_clock_and_refreshes() {
     assert_eq!(refreshes().await, 2);
     let counts = provider().counts(&app.client_id).await;
     assert_eq!(
-        crate::support::count(&counts, &["grants", "refresh_token_error"]),
+        logto_test_support::idp::count(&counts, &["grants", "refresh_token_error"]),
         0,
         "{counts}"
     );
@@ -351,7 +342,7 @@ async fn signed_out_is_401_or_the_opted_in_redirect() {
 async fn a_valid_bearer_token_passes_and_is_judged_alone() {
     let app = start(provider(), "bearer").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let token = fresh_token(&browser, &app, &resource_query()).await;
     assert_eq!(jwt_header(&token)["alg"], "ES384");
 
@@ -412,7 +403,7 @@ async fn no_header_and_malformed_headers() {
 async fn forged_claims_signed_by_the_real_key_are_refused_one_by_one() {
     let app = start(provider(), "claims").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let url = app.url("/guarded/api-read");
 
     let expired = tampered_token(&browser, &app, json!({ "exp": now() - 3600 })).await;
@@ -462,7 +453,7 @@ fn resign(token: &str, alg: Algorithm, kid: &str, key: &EncodingKey) -> String {
 async fn none_hmac_and_unknown_keys_are_refused() {
     let app = start(provider(), "algs").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let url = app.url("/guarded/api-read");
     let token = fresh_token(&browser, &app, &resource_query()).await;
     let kid = jwt_header(&token)["kid"].as_str().unwrap().to_owned();
@@ -523,18 +514,18 @@ async fn a_rotated_key_is_fetched_for_its_unknown_kid() {
     let idp = Idp::start().unwrap();
     let app = start(&idp, "rotation").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let url = app.url("/guarded/api-read");
     let before = fresh_token(&browser, &app, &resource_query()).await;
     assert_eq!(bearer(&url, &before).await.status, StatusCode::OK);
-    let jwks_before = crate::support::count(&idp.global_counts().await, &["jwks"]);
+    let jwks_before = logto_test_support::idp::count(&idp.global_counts().await, &["jwks"]);
 
     let new_kid = idp.rotate_keys().await;
     let after = fresh_token(&browser, &app, &resource_query()).await;
     assert_eq!(jwt_header(&after)["kid"], new_kid.as_str());
     let answer = bearer(&url, &after).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    let jwks_after = crate::support::count(&idp.global_counts().await, &["jwks"]);
+    let jwks_after = logto_test_support::idp::count(&idp.global_counts().await, &["jwks"]);
     assert!(
         jwks_after > jwks_before,
         "the JWKS was fetched again for the new kid ({jwks_before} -> {jwks_after})"
@@ -551,7 +542,7 @@ async fn a_rotated_key_is_fetched_for_its_unknown_kid() {
         );
     }
     assert_eq!(
-        crate::support::count(&idp.global_counts().await, &["jwks"]),
+        logto_test_support::idp::count(&idp.global_counts().await, &["jwks"]),
         jwks_after
     );
 }
@@ -560,7 +551,7 @@ async fn a_rotated_key_is_fetched_for_its_unknown_kid() {
 async fn organization_guards_read_the_id_from_the_path() {
     let app = start(provider(), "orgs").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
 
     // Session: demo is a member of org_acme and org_globex, not of org_initech.
     let (status, body) = browser.json(&app.url("/orgs/org_acme/members")).await;
@@ -603,7 +594,7 @@ async fn organization_scoped_tokens_pass_only_guards_that_opt_in() {
         "the token is scoped to an organization; this endpoint accepts only global tokens";
     let app = start(provider(), "org-scoped").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let scoped = fresh_token(
         &browser,
         &app,
@@ -685,7 +676,7 @@ async fn a_hanging_jwks_costs_one_fetch_per_interval_and_one_timeout() {
     let idp = Idp::start().unwrap();
     let app = start(&idp, "jwks-outage").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let token = fresh_token(&browser, &app, &resource_query()).await;
     let timeout = std::time::Duration::from_millis(1000);
     let api = |verifier: &BearerVerifier| {
@@ -710,7 +701,7 @@ async fn a_hanging_jwks_costs_one_fetch_per_interval_and_one_timeout() {
             .build()
             .unwrap()
     };
-    let jwks = || async { crate::support::count(&idp.global_counts().await, &["jwks"]) };
+    let jwks = || async { logto_test_support::idp::count(&idp.global_counts().await, &["jwks"]) };
     let all = |url: String, tokens: Vec<String>| async move {
         futures_util::future::join_all(tokens.iter().map(|t| bearer(&url, t))).await
     };
@@ -830,7 +821,7 @@ async fn a_quickstart_token_works_against_the_api_server() {
     let idp = provider();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let client_id = format!("guards-quickstart-{}", std::process::id());
+    let client_id = unique_id("guards-quickstart");
     idp.register_client(idp::client(&client_id, "test-secret", &base))
         .await;
     let logto = Logto::builder::<quickstart::Auth>()
@@ -858,7 +849,7 @@ async fn a_quickstart_token_works_against_the_api_server() {
     let products = format!("{api_base}/api/products");
 
     let demo = Browser::new();
-    demo.sign_in_demo(&quickstart).await;
+    demo.sign_in_demo(&quickstart.base).await;
     let reader = access_token_of(&demo, &quickstart).await;
     let list = bearer(&products, &reader).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
@@ -880,7 +871,9 @@ async fn a_quickstart_token_works_against_the_api_server() {
     assert_no_credentials(&call(&products, None).await);
 
     let admin = Browser::new();
-    let hop = admin.sign_in(&quickstart, "admin", "admin-password").await;
+    let hop = admin
+        .sign_in(&quickstart.base, "admin", "admin-password")
+        .await;
     assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
     let editor = access_token_of(&admin, &quickstart).await;
     let created = post(editor).await;

@@ -3,10 +3,11 @@
 use std::time::{Duration, Instant};
 
 use axum::{Router, routing::get};
+use logto_test_support::Browser;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Browser, SECRET, TestApp, TestAuth, app, provider, serve};
+use crate::support::{SECRET, TestApp, TestAuth, app, provider, serve};
 
 async fn app_for_endpoint(endpoint: &str) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
+use logto_test_support::Browser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Browser, RESOURCE, TestApp, provider};
+use crate::support::{RESOURCE, TestApp, provider};
 
 /// Distinctive words the tampered provider sends, which must never be repeated.
 const PROVIDER_WORDS: &str = "PROVIDER-WORDS-6c1d";
@@ -60,7 +61,7 @@ fn refusal(code: &str) -> Value {
 async fn token_refusals_not_mapped_on_purpose_are_502() {
     let app = TestApp::start("refusals").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
 
     for code in [
         "invalid_client",
@@ -138,7 +139,7 @@ async fn a_stalled_or_garbled_token_endpoint_is_named_not_shown() {
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
 
     provider()
         .tamper(&app.client_id, json!({"stall_token_endpoint": true}))

@@ -4,15 +4,16 @@
 #[path = "../../examples/support/app.rs"]
 pub(crate) mod app;
 
+use logto_test_support::{Browser, idp, unique_id};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Browser, SECRET, idp, provider, serve};
+use crate::support::{SECRET, provider, serve};
 
 async fn start() -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let client_id = format!("quickstart-{}", std::process::id());
+    let client_id = unique_id("quickstart");
     provider()
         .register_client(idp::client(&client_id, "test-secret", &base))
         .await;

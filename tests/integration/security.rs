@@ -14,10 +14,11 @@ use logto::{
     MemoryStore, SessionStore,
     store::{Expect, LockToken, Record, StoreFuture},
 };
+use logto_test_support::{Browser, idp::count};
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::support::{Browser, RESOURCE, TestApp, count, provider};
+use crate::support::{RESOURCE, TestApp, provider};
 
 /// Signs in with `target` as `post_redirect_uri` and returns where the callback sends
 /// the browser.
@@ -146,7 +147,7 @@ async fn a_save_during_a_refresh_never_writes_back_the_consumed_refresh_token() 
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let url = app.url(&format!("/api/token?resource={RESOURCE}"));
     let (status, first) = browser.json(&url).await;
     assert_eq!(status, StatusCode::OK, "{first}");
@@ -175,13 +176,11 @@ async fn a_save_during_a_refresh_never_writes_back_the_consumed_refresh_token() 
 }
 
 fn our_cookie_bytes(browser: &Browser, app: &TestApp) -> usize {
-    use reqwest::cookie::CookieStore;
-    let header = browser
-        .jar
-        .cookies(&app.base.parse().unwrap())
-        .map(|h| h.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    header.split("; ").map(str::len).sum()
+    browser
+        .cookie_header(&app.base)
+        .split("; ")
+        .map(str::len)
+        .sum()
 }
 
 #[tokio::test]
@@ -195,7 +194,7 @@ async fn cookie_sessions_stay_within_the_budget_evicting_the_oldest_organization
         )
         .await;
     let browser = Browser::new();
-    let hop = browser.sign_in(&app, "admin", "admin-password").await;
+    let hop = browser.sign_in(&app.base, "admin", "admin-password").await;
     assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
     let (status, _) = browser
         .json(&app.url(&format!("/api/token?resource={RESOURCE}")))

@@ -1,18 +1,10 @@
 //! The encrypted cookie session: tampering, secrets, rotation, size.
 
+use logto_test_support::Browser;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-use crate::support::{Browser, SECRET, TestApp, provider, serve};
-
-fn session_cookies(browser: &Browser, app: &TestApp) -> String {
-    use reqwest::cookie::CookieStore;
-    browser
-        .jar
-        .cookies(&app.base.parse().unwrap())
-        .map(|h| h.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
+use crate::support::{SECRET, TestApp, provider, serve};
 
 /// Serves the same client with other secrets, to read cookies made by `app`.
 async fn twin(app: &TestApp, secret: &str, old: Option<&str>) -> String {
@@ -44,8 +36,8 @@ async fn profile_with(base: &str, cookies: &str) -> reqwest::Response {
 async fn a_tampered_cookie_is_a_signed_out_user_and_is_cleared() {
     let app = TestApp::start("tamper-cookie").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let cookies = session_cookies(&browser, &app);
+    browser.sign_in_demo(&app.base).await;
+    let cookies = browser.cookie_header(&app.base);
     assert_eq!(
         profile_with(&app.base, &cookies).await.status(),
         StatusCode::OK
@@ -81,8 +73,8 @@ async fn a_tampered_cookie_is_a_signed_out_user_and_is_cleared() {
 async fn another_secret_cannot_read_the_cookie_but_a_rotated_one_can() {
     let app = TestApp::start("secrets").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let cookies = session_cookies(&browser, &app);
+    browser.sign_in_demo(&app.base).await;
+    let cookies = browser.cookie_header(&app.base);
 
     let stranger = twin(&app, "a-completely-different-secret-of-32-chars", None).await;
     assert_eq!(
@@ -116,7 +108,7 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
         }))
         .await;
     let browser = Browser::new();
-    let hop = browser.sign_in(&app, &username, "pw").await;
+    let hop = browser.sign_in(&app.base, &username, "pw").await;
     assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
     let names = browser.cookie_names(&app.base);
     let chunks: Vec<_> = names
@@ -131,7 +123,7 @@ async fn a_session_larger_than_a_cookie_is_split_and_cleared_whole() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(profile["claims"]["name"].as_str().map(str::len), Some(2500));
 
-    let response = browser.sign_out(&app).await;
+    let response = browser.sign_out(&app.base).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let left: Vec<_> = browser
         .cookie_names(&app.base)
@@ -154,7 +146,7 @@ async fn a_session_beyond_the_cookie_budget_is_refused_at_sign_in_not_lost_later
         }))
         .await;
     let browser = Browser::new();
-    let hop = browser.sign_in(&app, &username, "pw").await;
+    let hop = browser.sign_in(&app.base, &username, "pw").await;
     assert_eq!(hop.response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let page = hop.response.text().await.unwrap();
     assert!(page.contains("too large"), "{page}");
@@ -171,7 +163,7 @@ async fn a_session_beyond_the_cookie_budget_is_refused_at_sign_in_not_lost_later
 async fn session_cookies_are_http_only_lax_and_scoped_to_the_site() {
     let app = TestApp::start("attrs").await;
     let browser = Browser::new();
-    let hop = browser.sign_in_demo(&app).await;
+    let hop = browser.sign_in_demo(&app.base).await;
     let set: Vec<_> = hop
         .response
         .headers()

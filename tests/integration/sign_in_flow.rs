@@ -1,8 +1,9 @@
 //! Sign in, see who, sign out: the guide's checkpoint over HTTP.
 
+use logto_test_support::{Browser, form_action, hidden_inputs, idp::count};
 use reqwest::{StatusCode, header};
 
-use crate::support::{Browser, TestApp, count, form_action, hidden_inputs, provider};
+use crate::support::{TestApp, provider};
 
 #[tokio::test]
 async fn sign_in_profile_and_sign_out() {
@@ -16,7 +17,7 @@ async fn sign_in_profile_and_sign_out() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "unauthorized");
 
-    let callback = browser.sign_in_demo(&app).await;
+    let callback = browser.sign_in_demo(&app.base).await;
     assert_eq!(callback.response.headers()[header::LOCATION], "/");
     let (_, home) = browser.json(&app.url("/")).await;
     assert_eq!(home["authenticated"], true);
@@ -63,7 +64,7 @@ async fn sign_in_profile_and_sign_out() {
     let (status, _) = browser.json(&app.url("/api/profile")).await;
     assert_eq!(status, StatusCode::OK);
 
-    let response = browser.sign_out(&app).await;
+    let response = browser.sign_out(&app.base).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let end_session = response.headers()[header::LOCATION]
         .to_str()
@@ -209,7 +210,7 @@ async fn a_page_redirects_to_sign_in_and_back() {
 async fn a_cross_site_sign_out_is_refused_and_the_session_kept() {
     let app = TestApp::start("csrf").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let response = browser
         .http
         .post(app.url("/sign-out"))

@@ -12,11 +12,12 @@ use std::{
 
 use futures_util::future::join_all;
 use logto::{MemoryStore, PostgresStore, RedisStore, SessionStore, store::Expect};
+use logto_test_support::{Browser, free_port, idp, idp::count, unique_id};
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::support::{Browser, RESOURCE, SECRET, TestApp, count, idp, provider};
+use crate::support::{RESOURCE, SECRET, TestApp, provider};
 
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
@@ -27,22 +28,8 @@ fn database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
-/// A name no other run or test uses: the servers outlive test runs.
-fn unique(kind: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "logto_test_{kind}_{}_{nanos}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 async fn redis_store(url: &str) -> RedisStore {
-    RedisStore::connect(url, format!("{}:", unique("redis")))
+    RedisStore::connect(url, format!("{}:", unique_id("logto_test_redis")))
         .await
         .unwrap_or_else(|e| {
             panic!("Redis at {url}: {e}. Start it (redis-server --port 6379) or set REDIS_URL.")
@@ -50,7 +37,7 @@ async fn redis_store(url: &str) -> RedisStore {
 }
 
 async fn postgres_store(url: &str) -> PostgresStore {
-    PostgresStore::connect(url, &unique("pg"))
+    PostgresStore::connect(url, &unique_id("logto_test_pg"))
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}. Start it (pg_ctlcluster 15 main start) or set DATABASE_URL."))
 }
@@ -201,7 +188,7 @@ const LOCKS: (&str, &str) = ("logto_session_locks", "key");
 
 #[tokio::test]
 async fn postgres_sweeps_expired_sessions_and_locks_without_any_save() {
-    let schema = unique("pg_sweep");
+    let schema = unique_id("logto_test_pg_sweep");
     let store = PostgresStore::connect_with_sweep_interval(
         &database_url(),
         &schema,
@@ -257,7 +244,7 @@ async fn postgres_sweeps_expired_sessions_and_locks_without_any_save() {
 #[tokio::test]
 async fn postgres_saves_never_wait_for_the_sweep() {
     use sqlx::Connection;
-    let schema = unique("pg_nowait");
+    let schema = unique_id("logto_test_pg_nowait");
     // A sweep as often as possible: were it on the request path, every save would meet it.
     let store = PostgresStore::connect_with_sweep_interval(
         &database_url(),
@@ -342,15 +329,6 @@ async fn the_memory_store_is_bounded() {
     assert!(store.load("c").await.unwrap().is_some(), "the newest stays");
 }
 
-fn cookie_header(browser: &Browser, app: &TestApp) -> String {
-    use reqwest::cookie::CookieStore;
-    browser
-        .jar
-        .cookies(&app.base.parse().unwrap())
-        .map(|h| h.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
 async fn profile_status(base: &str, cookie: &str) -> StatusCode {
     reqwest::Client::new()
         .get(format!("{base}/api/profile"))
@@ -370,8 +348,8 @@ async fn app_suite(name: &str, store: Arc<dyn SessionStore>) {
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let first = cookie_header(&browser, &app);
+    browser.sign_in_demo(&app.base).await;
+    let first = browser.cookie_header(&app.base);
     assert!(
         first.len() < 200,
         "the cookie holds only a sealed id: {} bytes",
@@ -386,7 +364,7 @@ async fn app_suite(name: &str, store: Arc<dyn SessionStore>) {
         callback.starts_with(&app.base),
         "the provider's session skips its form: {callback}"
     );
-    let second = cookie_header(&browser, &app);
+    let second = browser.cookie_header(&app.base);
     assert_ne!(first, second, "a sign-in renews the session id");
     assert_eq!(
         profile_status(&app.base, &first).await,
@@ -437,7 +415,7 @@ async fn app_suite(name: &str, store: Arc<dyn SessionStore>) {
     );
 
     // Sign-out deletes the stored session: the cookie's id leads nowhere.
-    let response = browser.sign_out(&app).await;
+    let response = browser.sign_out(&app.base).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         profile_status(&app.base, &second).await,
@@ -532,8 +510,8 @@ async fn down_then_back(name: &str, store: Arc<dyn SessionStore>, proxy: &Proxy)
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let cookie = cookie_header(&browser, &app);
+    browser.sign_in_demo(&app.base).await;
+    let cookie = browser.cookie_header(&app.base);
     assert_eq!(profile_status(&app.base, &cookie).await, StatusCode::OK);
 
     proxy.cut().await;
@@ -645,8 +623,8 @@ async fn a_stopped_store_is_503_without_its_messages() {
     })
     .await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
-    let cookie = cookie_header(&browser, &app);
+    browser.sign_in_demo(&app.base).await;
+    let cookie = browser.cookie_header(&app.base);
     assert_eq!(profile_status(&app.base, &cookie).await, StatusCode::OK);
 
     proxy.close().await;
@@ -739,19 +717,11 @@ async fn spawn_instance(example: &'static str, port: u16, env: &[(&str, String)]
     panic!("{example} did not start on port {port}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Two processes, one store, one session: a burst split across both refreshes once.
 async fn across_instances(example: &'static str, store_env: Vec<(&'static str, String)>) {
-    let (port_a, port_b) = (free_port(), free_port());
+    let (port_a, port_b) = (free_port().unwrap(), free_port().unwrap());
     let base = format!("http://127.0.0.1:{port_a}");
-    let client_id = unique(example);
+    let client_id = unique_id(&format!("logto_test_{example}"));
     // Tokens of 10 s: stale after 5 s (the leeway is at most half the lifetime), which
     // leaves the burst below 5 s to finish on a loaded machine before the refreshed
     // token is stale in turn.
@@ -775,16 +745,7 @@ async fn across_instances(example: &'static str, store_env: Vec<(&'static str, S
         .submit_login(form, "demo", "demo-password", &base)
         .await;
     assert_eq!(browser.get(&callback).await.status(), StatusCode::SEE_OTHER);
-    let cookie = {
-        use reqwest::cookie::CookieStore;
-        browser
-            .jar
-            .cookies(&base.parse().unwrap())
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
+    let cookie = browser.cookie_header(&base);
     let token_url = |port: u16| format!("http://127.0.0.1:{port}/api/access-token");
     let first: Value = reqwest::Client::new()
         .get(token_url(port_a))
@@ -859,7 +820,7 @@ async fn two_instances_share_a_redis_session() {
         "redis_session",
         vec![
             ("REDIS_URL", redis_url()),
-            ("REDIS_PREFIX", format!("{}:", unique("x"))),
+            ("REDIS_PREFIX", format!("{}:", unique_id("logto_test_x"))),
         ],
     )
     .await;
@@ -871,7 +832,7 @@ async fn two_instances_share_a_postgres_session() {
         "postgres_session",
         vec![
             ("DATABASE_URL", database_url()),
-            ("DATABASE_SCHEMA", unique("x")),
+            ("DATABASE_SCHEMA", unique_id("logto_test_x")),
         ],
     )
     .await;
@@ -883,7 +844,7 @@ async fn two_instances_share_a_postgres_session() {
 async fn session_size_with_one_resource_and_three_organizations() {
     async fn fill(app: &TestApp) -> Browser {
         let browser = Browser::new();
-        let hop = browser.sign_in(app, "admin", "admin-password").await;
+        let hop = browser.sign_in(&app.base, "admin", "admin-password").await;
         assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
         let (status, _) = browser
             .json(&app.url(&format!("/api/token?resource={RESOURCE}")))
@@ -899,7 +860,7 @@ async fn session_size_with_one_resource_and_three_organizations() {
     }
     let cookie_app = TestApp::start("size-cookie").await;
     let browser = fill(&cookie_app).await;
-    let cookie_bytes = cookie_header(&browser, &cookie_app).len();
+    let cookie_bytes = browser.cookie_header(&cookie_app.base).len();
 
     let store = Arc::new(MemoryStore::new(10));
     let store_app = TestApp::start_with("size-store", json!({}), {
@@ -908,7 +869,7 @@ async fn session_size_with_one_resource_and_three_organizations() {
     })
     .await;
     let browser = fill(&store_app).await;
-    let id_cookie_bytes = cookie_header(&browser, &store_app).len();
+    let id_cookie_bytes = browser.cookie_header(&store_app.base).len();
     let stored_bytes = store.bytes();
     println!(
         "session size: cookie mode {cookie_bytes} B of cookies; store mode {id_cookie_bytes} B of cookie + {stored_bytes} B stored"

@@ -2,10 +2,11 @@
 //! refresh token, against a provider that rotates and detects reuse.
 
 use futures_util::future::join_all;
+use logto_test_support::{Browser, idp::count};
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::{Browser, RESOURCE, TestApp, count, jwt_claims, jwt_header, provider};
+use crate::support::{RESOURCE, TestApp, jwt_claims, jwt_header, provider};
 
 /// Tokens that live 120 s: with the 60 s leeway they are refreshed from 60 s on.
 fn short_tokens() -> Value {
@@ -27,7 +28,7 @@ fn resource_token_url(app: &TestApp) -> String {
 async fn a_resource_token_carries_the_role_scopes_only() {
     let app = TestApp::start("resource").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let (status, body) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -57,7 +58,7 @@ async fn a_resource_token_carries_the_role_scopes_only() {
 async fn an_expired_token_is_refreshed_persisted_and_reused() {
     let app = TestApp::start_with("expired", short_tokens(), |b| b).await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let (_, first) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(refreshes(&app).await, 1);
 
@@ -88,10 +89,10 @@ async fn an_expired_token_is_refreshed_persisted_and_reused() {
 async fn fifty_concurrent_requests_refresh_once_and_late_old_cookies_too() {
     let app = TestApp::start_with("burst", short_tokens(), |b| b).await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let (_, first) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(refreshes(&app).await, 1);
-    let old_cookie = cookie_header(&browser, &app);
+    let old_cookie = browser.cookie_header(&app.base);
 
     app.clock.advance(70);
     let url = resource_token_url(&app);
@@ -150,22 +151,11 @@ async fn fifty_concurrent_requests_refresh_once_and_late_old_cookies_too() {
     assert_eq!(refreshes(&app).await, 3);
 }
 
-fn cookie_header(browser: &Browser, app: &TestApp) -> String {
-    use reqwest::cookie::CookieStore;
-    browser
-        .jar
-        .cookies(&app.base.parse().unwrap())
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn organization_tokens_for_members_only() {
     let app = TestApp::start("orgs").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
 
     let (status, body) = browser
         .json(&app.url("/api/token?organization_id=org_acme"))
@@ -208,7 +198,7 @@ async fn organization_tokens_for_members_only() {
 async fn a_revoked_grant_signs_the_user_out_cleanly() {
     let app = TestApp::start("revoked").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     provider().revoke_grants(&app.client_id).await;
     let (status, body) = browser
         .json(&format!("{}&force_refresh=true", resource_token_url(&app)))
@@ -222,7 +212,7 @@ async fn a_revoked_grant_signs_the_user_out_cleanly() {
 async fn an_unconfigured_resource_sends_no_request() {
     let app = TestApp::start("unconfigured").await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     let (status, body) = browser
         .json(&app.url("/api/token?resource=https://store.example.com/api"))
         .await;
@@ -255,7 +245,7 @@ async fn force_refresh_picks_up_a_role_change() {
         .add_user(json!({"username": username, "password": "pw", "sub": format!("user_{username}"), "roles": ["reader"]}))
         .await;
     let browser = Browser::new();
-    let hop = browser.sign_in(&app, &username, "pw").await;
+    let hop = browser.sign_in(&app.base, &username, "pw").await;
     assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
     let (_, body) = browser.json(&resource_token_url(&app)).await;
     assert_eq!(body["scopes"], json!(["read"]));
@@ -275,7 +265,7 @@ async fn force_refresh_picks_up_a_role_change() {
 async fn an_expired_id_token_is_renewed_by_the_refresh_token() {
     let app = TestApp::start_with("id-expiry", json!({"ttl": {"id_token": 120}}), |b| b).await;
     let browser = Browser::new();
-    browser.sign_in_demo(&app).await;
+    browser.sign_in_demo(&app.base).await;
     assert_eq!(refreshes(&app).await, 0);
     app.clock.advance(130);
     let (_, home) = browser.json(&app.url("/")).await;

@@ -4,52 +4,9 @@
 //! session cookie and access token to `target/bench-setup.json` for wrk and callgrind.
 //! Runs until killed.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::PathBuf,
-    process::{Child, Command, Stdio},
-};
-
 use logto_bench::Setup;
+use logto_test_support::Idp;
 use serde_json::json;
-
-/// The bundled provider, running until this process ends (its stdin is our pipe).
-struct Provider {
-    endpoint: String,
-    _child: Child,
-}
-
-fn start_provider() -> Result<Provider, String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("tests")
-        .join("idp");
-    if !dir.join("node_modules").join("oidc-provider").exists() {
-        return Err(format!("run `npm ci --prefix {}` first", dir.display()));
-    }
-    let mut child = Command::new("node")
-        .arg(dir.join("server.mjs"))
-        .env("IDP_HOST", "127.0.0.2")
-        .env("IDP_PORT", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start node: {e}"))?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().ok_or("no stdout")?)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    let endpoint = line
-        .trim()
-        .strip_prefix("IDP_READY ")
-        .ok_or_else(|| format!("the provider did not start: {line:?}"))?
-        .to_owned();
-    Ok(Provider {
-        endpoint,
-        _child: child,
-    })
-}
 
 fn main() -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -64,23 +21,18 @@ async fn run() -> Result<(), String> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3100);
-    let provider = start_provider()?;
+    // Runs until this process ends (its stdin is our pipe).
+    let provider = Idp::start()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let app_id = "bench";
-    let registered = reqwest::Client::new()
-        .post(format!("{}/__test/clients", provider.endpoint))
-        .json(&json!({
+    provider
+        .register_client(json!({
             "client_id": app_id,
             "client_secret": "bench-secret",
             "redirect_uris": [format!("{base_url}/callback")],
             "post_logout_redirect_uris": [format!("{base_url}/")],
         }))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !registered.status().is_success() {
-        return Err(format!("registering the client: {}", registered.status()));
-    }
+        .await;
     let mut setup = Setup {
         endpoint: provider.endpoint.clone(),
         app_id: app_id.into(),

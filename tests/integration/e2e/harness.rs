@@ -4,7 +4,6 @@
 
 use std::{
     future::Future,
-    net::TcpListener,
     panic::AssertUnwindSafe,
     path::{Path, PathBuf},
     process::Stdio,
@@ -12,15 +11,17 @@ use std::{
     time::{Duration, Instant},
 };
 
+use anyhow::{Context, anyhow, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element, wd::TimeoutConfiguration};
 use futures_util::FutureExt;
+use logto_test_support::{free_port, idp, unique_id};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, AsyncRead, BufReader},
     process::{Child, Command},
 };
 
-use crate::support::{idp, provider};
+use crate::support::provider;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -43,24 +44,19 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--window-size=1100,1200",
 ];
 
-/// What a step of a scenario returns: failures are messages, never panics, so the
-/// artifacts are saved before the test fails.
-pub type Step<T = ()> = Result<T, String>;
+/// What a step of a scenario returns: failures are errors (with what was being done,
+/// through `anyhow::Context`), never panics, so the artifacts are saved before the
+/// test fails.
+pub type Step<T = ()> = anyhow::Result<T>;
 
-/// Adds what was being done to an error.
-pub trait Context<T> {
-    fn context(self, what: impl std::fmt::Display) -> Step<T>;
-}
-
-impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
-    fn context(self, what: impl std::fmt::Display) -> Step<T> {
-        self.map_err(|e| format!("{what}: {e}"))
-    }
-}
-
-/// `Err(message)` unless `condition`.
+/// An error saying `message()` unless `condition` (the message is built only on
+/// failure: it often formats a whole page).
 pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Step {
-    if condition { Ok(()) } else { Err(message()) }
+    if condition {
+        Ok(())
+    } else {
+        Err(anyhow!(message()))
+    }
 }
 
 /// `target/` (the test binary is `target/<profile>/deps/integration-<hash>`).
@@ -69,11 +65,6 @@ fn target_dir() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("target"))
-}
-
-fn free_port() -> Step<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(listener.local_addr().context("finding a free port")?.port())
 }
 
 /// Collects a child's output lines, so a failure can show them.
@@ -115,14 +106,16 @@ pub struct Quickstart {
 
 impl Quickstart {
     pub async fn start(name: &str) -> Step<Self> {
-        let binary = crate::examples::binary("quickstart").await?;
+        let binary = crate::examples::binary("quickstart")
+            .await
+            .map_err(|error| anyhow!(error))?;
         let idp = provider();
-        let client_id = crate::support::unique_client_id(name);
-        let secret = crate::support::unique_client_id("secret");
+        let client_id = unique_id(name);
+        let secret = unique_id("secret");
         // A free port can be taken between the probe and the bind: try a few.
         let mut last_error = String::new();
         for _ in 0..3 {
-            let port = free_port()?;
+            let port = free_port().context("finding a free port")?;
             let base = format!("http://127.0.0.1:{port}");
             idp.register_client(idp::client(&client_id, &secret, &base))
                 .await;
@@ -178,16 +171,14 @@ impl Quickstart {
                     });
                 }
                 Some(Err(error)) if error.contains("cannot listen") => last_error = error,
-                Some(Err(error)) => return Err(error),
-                None => {
-                    return Err(format!(
-                        "the quickstart did not listen on {base} within {TIMEOUT:?}:\n{}",
-                        log.text()
-                    ));
-                }
+                Some(Err(error)) => bail!(error),
+                None => bail!(
+                    "the quickstart did not listen on {base} within {TIMEOUT:?}:\n{}",
+                    log.text()
+                ),
             }
         }
-        Err(last_error)
+        bail!(last_error)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -244,11 +235,11 @@ impl Driver {
                 format!(
                     "{path} is missing: the browser test needs Debian's Chromium. Install it with \
                      `apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver` \
-                     (scripts/test does this); missing package: {package}"
+                     (scripts/setup does this); missing package: {package}"
                 )
             })?;
         }
-        let port = free_port()?;
+        let port = free_port().context("finding a free port")?;
         let mut command = std::process::Command::new(CHROMEDRIVER);
         command
             .arg(format!("--port={port}"))
@@ -289,13 +280,13 @@ impl Driver {
         };
         match ready {
             Some(Ok(())) => Ok(driver),
-            Some(Err(error)) => Err(error),
+            Some(Err(error)) => bail!(error),
             None => {
                 driver.kill();
-                Err(format!(
+                bail!(
                     "chromedriver was not ready within {TIMEOUT:?}; see {}",
                     log_path.display()
-                ))
+                )
             }
         }
     }
@@ -361,9 +352,7 @@ impl Browser {
             Ok(element) => Ok(element),
             Err(error) => {
                 let url = self.url().await.unwrap_or_default();
-                Err(format!(
-                    "`{css}` did not appear within {TIMEOUT:?} (at {url}): {error}"
-                ))
+                bail!("`{css}` did not appear within {TIMEOUT:?} (at {url}): {error}")
             }
         }
     }
@@ -381,10 +370,10 @@ impl Browser {
         .await;
         match found {
             Some(element) => Ok(element),
-            None => Err(format!(
+            None => bail!(
                 "`{css}` on a page under {prefix} did not appear within {TIMEOUT:?} (at {})",
                 self.url().await.unwrap_or_default()
-            )),
+            ),
         }
     }
 
@@ -498,10 +487,7 @@ where
 {
     let started = Instant::now();
     let work = target_dir().join("e2e");
-    let profile = Profile(
-        work.join("profiles")
-            .join(crate::support::unique_client_id(name)),
-    );
+    let profile = Profile(work.join("profiles").join(unique_id(name)));
     if let Err(error) = std::fs::create_dir_all(&profile.0) {
         panic!(
             "creating the Chromium profile {}: {error}",
@@ -511,7 +497,7 @@ where
     let driver_log = work.join(format!("{name}-chromedriver.log"));
     let driver = match Driver::start(&driver_log).await {
         Ok(driver) => driver,
-        Err(error) => panic!("{error}"),
+        Err(error) => panic!("{error:#}"),
     };
     let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|flag| flag.to_string()).collect();
     args.push(format!("--user-data-dir={}", profile.0.display()));
@@ -540,17 +526,19 @@ where
         client: client.clone(),
     };
     let outcome = match client.update_timeouts(timeouts).await {
-        Err(error) => Err(format!("setting WebDriver timeouts: {error}")),
+        Err(error) => Err(anyhow!(error).context("setting WebDriver timeouts")),
         Ok(()) => match AssertUnwindSafe(scenario(browser.clone()))
             .catch_unwind()
             .await
         {
             Ok(result) => result,
-            Err(panic) => Err(panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "the scenario panicked".to_owned())),
+            Err(panic) => Err(anyhow!(
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the scenario panicked".to_owned())
+            )),
         },
     };
     let failure = match outcome {
@@ -563,7 +551,7 @@ where
     match failure {
         None => eprintln!("e2e {name}: passed in {:.1?}", started.elapsed()),
         Some((error, saved)) => panic!(
-            "e2e {name} failed after {:.1?}: {error}\n{saved}\nchromedriver log: {}",
+            "e2e {name} failed after {:.1?}: {error:#}\n{saved}\nchromedriver log: {}",
             started.elapsed(),
             driver_log.display()
         ),

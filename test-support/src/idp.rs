@@ -1,11 +1,10 @@
 //! Starts the Logto-like test provider of `tests/idp/` and talks to its admin API.
-//! Shared by the integration tests and the quickstart (which runs it when no
+//! Used by the integration tests and by the examples (which run it when no
 //! `LOGTO_ENDPOINT` is set).
-#![allow(dead_code)]
 
 use std::{
     io::{BufRead, BufReader},
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
 };
 
@@ -19,9 +18,13 @@ pub struct Idp {
     _child: Child,
 }
 
-/// The folder of the provider's sources.
+/// The folder of the provider's sources, `tests/idp/` of the workspace (this crate is
+/// `test-support/` beside it).
 pub fn idp_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .parent()
+        .unwrap_or(crate_dir)
         .join("tests")
         .join("idp")
 }
@@ -32,7 +35,7 @@ impl Idp {
         let dir = idp_dir();
         if !dir.join("node_modules").join("oidc-provider").exists() {
             return Err(format!(
-                "the test provider's packages are not installed: run `npm ci --prefix {}`",
+                "the test provider's packages are not installed: run `./scripts/setup` (or `npm ci --prefix {}`)",
                 dir.display()
             ));
         }
@@ -73,6 +76,7 @@ impl Idp {
         })
     }
 
+    /// The provider's issuer: the endpoint plus `/oidc`.
     pub fn issuer(&self) -> String {
         format!("{}/oidc", self.endpoint)
     }
@@ -184,4 +188,13 @@ pub fn client(client_id: &str, secret: &str, base_url: &str) -> Value {
         "post_logout_redirect_uris": [format!("{base}/")],
         "rotate_refresh_token": true,
     })
+}
+
+/// A count from the provider's statistics ([`Idp::counts`], [`Idp::global_counts`]),
+/// 0 when absent: the provider leaves out what never happened.
+pub fn count(counts: &Value, path: &[&str]) -> u64 {
+    path.iter()
+        .fold(counts, |v, key| &v[*key])
+        .as_u64()
+        .unwrap_or(0)
 }
