@@ -25,6 +25,7 @@ mod hash;
 mod jwt;
 mod logto;
 mod oidc;
+mod redirect;
 mod seal;
 mod session;
 mod session_cache;

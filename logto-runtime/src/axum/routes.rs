@@ -18,7 +18,7 @@ use crate::{
     Logto, SignInOptions,
     error::{CallbackError, ProviderError, PublicMessage},
     oidc::{self, CallbackParams},
-    stored_session,
+    redirect, stored_session,
 };
 
 impl Logto {
@@ -138,11 +138,11 @@ async fn callback(request: Request) -> Response {
             drop(cookies);
             // The target was checked when the sign-in started; check what actually
             // reaches `Location` once more, whatever the transaction held.
-            let base = &inner.settings.base_url;
-            let redirect = if oidc::sign_in::is_local_target(&redirect, base) {
+            let settings = &inner.settings;
+            let redirect = if redirect::is_local_target(&redirect, &settings.base_url) {
                 redirect
             } else {
-                oidc::sign_in::default_target(base)
+                settings.post_sign_in_path.clone()
             };
             Redirect::to(&redirect).into_response()
         }
