@@ -5,6 +5,8 @@
 //! version per session for compare-and-set, and short locks with an expiry so one
 //! instance at a time refreshes a session's tokens.
 
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod address;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -54,9 +56,35 @@ impl LockToken {
 }
 
 /// Why the store could not answer.
+///
+/// ```
+/// use logto::StoreError;
+///
+/// let error = StoreError::Connect {
+///     address: "redis://127.0.0.1:6379".into(),
+///     reason: "Connection refused (os error 111)".into(),
+/// };
+/// // The app's log says where; the client is told no more than this:
+/// assert_eq!(
+///     error.to_string(),
+///     "cannot connect to the session store at redis://127.0.0.1:6379: Connection refused (os error 111)"
+/// );
+/// assert_eq!(error.public_message().code(), "session_store_unavailable");
+/// assert!(!error.public_message().description().contains("127.0.0.1"));
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The store refused or dropped the connection.
+    /// Connecting failed (`RedisStore::connect`, `PostgresStore::connect`): `address` is
+    /// the store's URL without its password or query.
+    #[error("cannot connect to the session store at {address}: {reason}")]
+    Connect {
+        /// Where the store was looked for.
+        address: String,
+        /// What went wrong, in the store client's words.
+        reason: String,
+    },
+    /// The store refused or dropped the connection (the stores of this crate start
+    /// the message with their address, without the password).
     #[error("the session store is unavailable: {0}")]
     Unavailable(String),
     /// The store did not answer in time.
@@ -71,7 +99,9 @@ impl StoreError {
         crate::error::PublicMessage::fixed(
             "session_store_unavailable",
             match self {
-                Self::Unavailable(_) => "the session store is unavailable: try again later",
+                Self::Unavailable(_) | Self::Connect { .. } => {
+                    "the session store is unavailable: try again later"
+                }
                 Self::Timeout(_) => "the session store did not answer in time: try again later",
             },
         )
