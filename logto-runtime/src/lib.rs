@@ -23,6 +23,8 @@ pub mod fuzzing;
 mod guard;
 mod hash;
 mod jwt;
+#[cfg(test)]
+mod log_targets_tests;
 mod logto;
 mod oidc;
 mod redirect;

@@ -90,7 +90,7 @@ pub(crate) fn json_error(status: StatusCode, message: &PublicMessage) -> Respons
 
 /// 502/503/504 for a provider failure, logged with its details.
 fn provider_failure(error: &ProviderError) -> Response {
-    tracing::warn!(%error, "the provider failed");
+    tracing::warn!(target: "logto::oidc", %error, "the provider failed");
     json_error(provider_status(error), &error.public_message())
 }
 
@@ -103,14 +103,14 @@ impl IntoResponse for AuthRejection {
             ),
             Self::RedirectToSignIn { location } => Redirect::to(location).into_response(),
             Self::MissingLayer => {
-                tracing::error!("{self}");
+                tracing::error!(target: "logto::config", "{self}");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, &misconfigured())
             }
             Self::Context(ContextError::Token(error)) => token_error_response(error),
             Self::Context(ContextError::Store(error)) => store_unavailable(error),
             Self::Context(ContextError::Provider(error)) => provider_failure(error),
             Self::Context(error) => {
-                tracing::warn!(%error, "the user's claims are unusable");
+                tracing::warn!(target: "logto::oidc", %error, "the user's claims are unusable");
                 json_error(StatusCode::BAD_GATEWAY, &error.public_message())
             }
         }
@@ -127,7 +127,7 @@ pub(crate) fn misconfigured() -> PublicMessage {
 
 /// 503: the session store is down or slow; the session itself is intact.
 pub(crate) fn store_unavailable(error: &StoreError) -> Response {
-    tracing::error!(%error, "the session store failed");
+    tracing::error!(target: "logto::store", %error, "the session store failed");
     json_error(StatusCode::SERVICE_UNAVAILABLE, &error.public_message())
 }
 
@@ -138,16 +138,16 @@ fn token_error_response(error: &TokenError) -> Response {
             json_error(StatusCode::UNAUTHORIZED, &error.public_message())
         }
         TokenError::UnknownResource(_) | TokenError::OrganizationsNotRequested => {
-            tracing::error!(%error, "the app asked for a token its config cannot get");
+            tracing::error!(target: "logto::config", %error, "the app asked for a token its config cannot get");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.public_message())
         }
         TokenError::Provider(provider) => match provider_refusal(provider) {
             Some((status, message)) => {
-                tracing::info!(%provider, "the provider refused an access token to the user");
+                tracing::info!(target: "logto::tokens", %provider, "the provider refused an access token to the user");
                 json_error(status, &message)
             }
             None => {
-                tracing::warn!(%provider, "the provider failed to give a token");
+                tracing::warn!(target: "logto::tokens", %provider, "the provider failed to give a token");
                 json_error(provider_status(provider), &provider.public_message())
             }
         },

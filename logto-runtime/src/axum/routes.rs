@@ -70,7 +70,7 @@ async fn start_sign_in(
 }
 
 fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
-    tracing::warn!(%error, "the provider failed");
+    tracing::warn!(target: "logto::oidc", %error, "the provider failed");
     error_page(
         provider_status(error),
         "Sign-in failed",
@@ -150,11 +150,11 @@ async fn callback(request: Request) -> Response {
             // The provider failing is worth a warning; a bad callback is the client's.
             let status = match &error {
                 CallbackError::Exchange(provider) => {
-                    tracing::warn!(%error, "sign-in callback refused");
+                    tracing::warn!(target: "logto::oidc", %error, "sign-in callback refused");
                     code_exchange_status(provider)
                 }
                 _ => {
-                    tracing::info!(%error, "sign-in callback refused");
+                    tracing::info!(target: "logto::oidc", %error, "sign-in callback refused");
                     StatusCode::BAD_REQUEST
                 }
             };

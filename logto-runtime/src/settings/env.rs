@@ -24,11 +24,11 @@ impl LogtoBuilder {
     /// # Ok::<(), logto::Error>(())
     /// ```
     pub fn from_env(self) -> Self {
-        self.from_vars(|name| std::env::var(name).ok())
+        self.read_vars(|name| std::env::var(name).ok())
     }
 
     /// [`from_env`](Self::from_env) over any source of variables (tests pass a map).
-    pub(crate) fn from_vars(mut self, get: impl Fn(&str) -> Option<String>) -> Self {
+    pub(crate) fn read_vars(mut self, get: impl Fn(&str) -> Option<String>) -> Self {
         let var = |name| get(name).filter(|v: &String| !v.is_empty());
         self.endpoint = var("LOGTO_ENDPOINT").or(self.endpoint);
         self.app_id = var("LOGTO_APP_ID").or(self.app_id);
@@ -62,7 +62,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let b = builder().from_vars(|name| vars.get(name).map(|v| (*v).to_owned()));
+        let b = builder().read_vars(|name| vars.get(name).map(|v| (*v).to_owned()));
         assert_eq!(b.app_id.as_deref(), Some("from-env"));
         assert_eq!(b.app_secret.as_deref(), Some("secret"));
         assert_eq!(
@@ -78,7 +78,7 @@ mod tests {
     #[test]
     fn a_bad_post_sign_in_path_from_the_environment_names_the_variable() {
         let err = builder()
-            .from_vars(|name| (name == "LOGTO_POST_SIGN_IN_PATH").then(|| "//evil.example".into()))
+            .read_vars(|name| (name == "LOGTO_POST_SIGN_IN_PATH").then(|| "//evil.example".into()))
             .validate()
             .err()
             .unwrap();

@@ -155,11 +155,11 @@ impl IntoResponse for GuardRejection {
             // The details (which URL, which transport error) are for the logs: a
             // client learns only that its token cannot be judged now.
             Self::Bearer(BearerError::Provider(error)) => {
-                tracing::warn!(%error, "the provider's keys are out of reach: cannot verify access tokens");
+                tracing::warn!(target: "logto::bearer", %error, "the provider's keys are out of reach: cannot verify access tokens");
                 json_error(provider_status(&error), &error.public_message())
             }
             Self::Bearer(error @ BearerError::KeysUnavailable { .. }) => {
-                tracing::debug!(%error, "access token not judged: the keys are in their back-off");
+                tracing::debug!(target: "logto::bearer", %error, "access token not judged: the keys are in their back-off");
                 let mut response = json_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &PublicMessage::composed("temporarily_unavailable", error.to_string()),
@@ -174,7 +174,7 @@ impl IntoResponse for GuardRejection {
             }
             Self::Session(rejection) => rejection.into_response(),
             Self::Misconfigured(_) => {
-                tracing::error!("{self}");
+                tracing::error!(target: "logto::config", "{self}");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, &misconfigured())
             }
         }
