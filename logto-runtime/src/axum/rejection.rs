@@ -20,6 +20,15 @@ use crate::{
 
 /// Why an extractor refused a request. Each answers with its own status and a body
 /// `{"error", "error_description"}` of [`PublicMessage`]'s codes.
+///
+/// ```
+/// use axum::{http::StatusCode, response::IntoResponse};
+/// use logto::AuthRejection;
+///
+/// let rejection = AuthRejection::SignedOut;
+/// assert_eq!(rejection.public_message().code(), "unauthorized");
+/// assert_eq!(rejection.into_response().status(), StatusCode::UNAUTHORIZED);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthRejection {

@@ -18,6 +18,15 @@ use crate::{bearer::BearerError, context::ContextError, error::PublicMessage, to
 /// [`PublicMessage`]'s codes. A bearer token's description says what is wrong with
 /// the token the client sent; failures of the provider or the app say only what
 /// happened, their details go to the log.
+///
+/// ```
+/// use axum::{http::StatusCode, response::IntoResponse};
+/// use logto::GuardRejection;
+///
+/// let response = GuardRejection::MissingBearerToken.into_response();
+/// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+/// assert_eq!(response.headers()["www-authenticate"], "Bearer");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GuardRejection {
