@@ -1,6 +1,8 @@
 //! Runtime settings: what `#[logto::config]` fixed at compile time, plus the secrets and
 //! URLs of one deployment, read from the environment or a builder and validated once.
 
+mod backchannel;
+
 use std::{fmt, sync::Arc, time::Duration};
 
 use url::Url;
@@ -9,10 +11,13 @@ use crate::{
     clock::{Clock, SystemClock},
     config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope},
     error::ConfigError,
+    revocation::RevocationList,
     seal::CookieKeys,
     sign_in_options::SignInOptions,
     store::SessionStore,
 };
+
+pub use backchannel::BackchannelLogout;
 
 /// The shortest cookie secret accepted, as in Logto's SDKs.
 pub(crate) const MIN_COOKIE_SECRET_LEN: usize = 32;
@@ -60,6 +65,7 @@ pub struct LogtoBuilder {
     store: Option<Arc<dyn SessionStore>>,
     store_timeout: Duration,
     clock: Arc<dyn Clock>,
+    backchannel: Option<BackchannelLogout>,
 }
 
 impl fmt::Debug for LogtoBuilder {
@@ -105,6 +111,7 @@ impl LogtoBuilder {
             store: None,
             store_timeout: Duration::from_secs(2),
             clock: Arc::new(SystemClock),
+            backchannel: None,
         }
     }
 
@@ -267,6 +274,14 @@ impl LogtoBuilder {
         self
     }
 
+    /// Turns on back-channel logout: [`Logto::routes`](crate::Logto::routes) then
+    /// include its route (default `POST /backchannel-logout`). See
+    /// [`BackchannelLogout`] for what each session mode guarantees.
+    pub fn backchannel_logout(mut self, options: BackchannelLogout) -> Self {
+        self.backchannel = Some(options);
+        self
+    }
+
     /// The clock tokens and sessions are judged by (tests inject their own).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -335,7 +350,12 @@ impl LogtoBuilder {
             return Err(ConfigError::new("http_timeout", "must be longer than zero"));
         }
         let cookie_secure = self.cookie_secure.unwrap_or(base_url.scheme() == "https");
+        if let Some(backchannel) = &self.backchannel {
+            backchannel.validate(self.store.as_ref())?;
+        }
         Ok(Settings {
+            backchannel: self.backchannel,
+            revocations: Arc::default(),
             cookie_name: cookie_name(&app_id, cookie_secure),
             cookie_secure,
             keys: CookieKeys::derive(&secrets),
@@ -365,6 +385,11 @@ impl LogtoBuilder {
 
 /// Validated settings, shared by every request.
 pub(crate) struct Settings {
+    /// Back-channel logout, when enabled.
+    pub backchannel: Option<BackchannelLogout>,
+    /// The logouts cookie sessions are checked against (empty without back-channel
+    /// logout).
+    pub revocations: Arc<RevocationList>,
     pub endpoint: Url,
     pub issuer: String,
     pub app_id: String,
