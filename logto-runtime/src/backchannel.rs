@@ -148,7 +148,7 @@ async fn end(settings: &Settings, token: &LogoutToken, now: i64) -> Result<u64, 
         (Some(sid), _) => LogoutTarget::Sid(sid.clone()),
         (None, Some(sub)) => LogoutTarget::Subject {
             sub: sub.clone(),
-            at: now,
+            at: crate::clock::unix_millis(&*settings.clock),
         },
         (None, None) => return Ok(0),
     };

@@ -82,7 +82,8 @@ impl RevocationList {
     }
 
     /// Whether the session of provider session `sid`, user `sub` (read only when a
-    /// logout by user is known), signed in at `signed_in_at`, has been logged out.
+    /// logout by user is known), signed in at `signed_in_at` (milliseconds), has been
+    /// logged out by `now` (seconds).
     pub(crate) fn revokes(
         &self,
         sid: Option<&str>,

@@ -106,7 +106,7 @@ pub(crate) async fn finish(
             .get("sid")
             .and_then(|s| s.as_str())
             .map(str::to_owned),
-        signed_in_at: now,
+        signed_in_at: crate::clock::unix_millis(&*client.settings.clock),
     };
     Ok((session, tx.redirect))
 }

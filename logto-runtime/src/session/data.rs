@@ -49,7 +49,7 @@ pub(crate) struct SessionData {
     /// logout names. Sessions sealed before it was kept have none (`default`).
     #[serde(rename = "sid", default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
-    /// Seconds since the epoch of the sign-in, by the settings' clock: a logout by
+    /// Milliseconds since the epoch of the sign-in, by the settings' clock: a logout by
     /// `sub` ends the sessions signed in up to its time, never a later one. 0 for
     /// sessions sealed before it was kept (a logout by `sub` then ends them).
     #[serde(rename = "si", default)]

@@ -59,8 +59,8 @@ impl LockToken {
 pub enum LogoutTarget {
     /// The sessions signed in through the provider session `sid` (the ID token's `sid`).
     Sid(String),
-    /// The sessions of the user `sub` signed in at or before `at` (seconds since the
-    /// epoch); a later sign-in of the same user is not touched.
+    /// The sessions of the user `sub` signed in at or before `at` (milliseconds since
+    /// the epoch); a later sign-in of the same user is not touched.
     Subject {
         /// The user.
         sub: String,
