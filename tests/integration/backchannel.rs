@@ -3,11 +3,19 @@
 //! sessions on one instance and on two sharing a revocation store, store sessions on
 //! two instances over Redis and PostgreSQL, and bad tokens that must change nothing.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use axum::{Router, routing::get};
 use logto::{
-    BackchannelLogout, Guard, Logto, LogtoBuilder, MemoryStore, PostgresStore, RedisStore,
+    BackchannelLogout, Guard, LogoutTarget, Logto, LogtoBuilder, MemoryStore, PostgresStore,
+    RedisStore, Revocation, SessionStore,
+    store::{Expect, LockToken, Record, StoreFuture},
 };
 use logto_test_support::{Browser, form_action, hidden_inputs, idp, unique_id};
 use reqwest::{StatusCode, header};
@@ -375,6 +383,18 @@ async fn two_instances_forget(name: &str, configure: impl Fn(LogtoBuilder) -> Lo
         let (status, _) = browser.json(&format!("{base}/api/profile")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+    // A token one instance took is a replay at the other: the jti is in the store.
+    let token = sign(&claims(&apps, Some("another-sid"), None)).await;
+    let urls: Vec<String> = apps
+        .bases
+        .iter()
+        .map(|b| format!("{b}/backchannel-logout"))
+        .collect();
+    assert_eq!(post_token(&urls[0], &token).await.0, StatusCode::OK);
+    assert_eq!(
+        post_token(&urls[1], &token).await.0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 fn redis_url() -> String {
@@ -484,11 +504,8 @@ async fn the_route_is_opt_in_and_its_path_configurable() {
 /// A store written before back-channel logout: the trait's new methods are defaults.
 struct NoIndex(MemoryStore);
 
-impl logto::SessionStore for NoIndex {
-    fn load<'a>(
-        &'a self,
-        id: &'a str,
-    ) -> logto::store::StoreFuture<'a, Option<logto::store::Record>> {
+impl SessionStore for NoIndex {
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>> {
         self.0.load(id)
     }
 
@@ -497,28 +514,249 @@ impl logto::SessionStore for NoIndex {
         id: &'a str,
         data: &'a [u8],
         ttl: Duration,
-        expect: logto::store::Expect,
-    ) -> logto::store::StoreFuture<'a, Option<u64>> {
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
         self.0.save(id, data, ttl, expect)
     }
 
-    fn delete<'a>(&'a self, id: &'a str) -> logto::store::StoreFuture<'a, ()> {
+    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
         self.0.delete(id)
     }
 
-    fn try_lock<'a>(
-        &'a self,
-        key: &'a str,
-        ttl: Duration,
-    ) -> logto::store::StoreFuture<'a, Option<logto::store::LockToken>> {
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
         self.0.try_lock(key, ttl)
     }
 
-    fn unlock<'a>(
-        &'a self,
-        key: &'a str,
-        token: &'a logto::store::LockToken,
-    ) -> logto::store::StoreFuture<'a, ()> {
+    fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
         self.0.unlock(key, token)
     }
+}
+
+#[tokio::test]
+async fn the_quickstart_enables_it() {
+    use crate::quickstart::app as quickstart;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let client_id = unique_id("bcl-quickstart");
+    let mut client = idp::client(&client_id, "test-secret", &base);
+    client["backchannel_logout_uri"] = json!(format!("{base}/backchannel-logout"));
+    client["backchannel_logout_session_required"] = json!(true);
+    provider().register_client(client).await;
+    let logto = quickstart::configure(Logto::builder::<quickstart::Auth>())
+        .endpoint(&provider().endpoint)
+        .app_id(&client_id)
+        .app_secret("test-secret")
+        .base_url(&base)
+        .cookie_secret(SECRET)
+        .build()
+        .unwrap();
+    assert_eq!(logto.backchannel_logout_path(), Some("/backchannel-logout"));
+    serve(listener, quickstart::router(&logto));
+    let browser = Browser::new();
+    browser.sign_in_demo(&base).await;
+    let profile = format!("{base}/api/profile");
+    assert_eq!(status(&browser, &profile).await, StatusCode::OK);
+    let apps = Apps {
+        client_id,
+        bases: vec![base.clone()],
+    };
+    end_provider_session(&browser, &apps).await;
+    assert_eq!(status(&browser, &profile).await, StatusCode::UNAUTHORIZED);
+}
+
+/// What every store of this crate promises back-channel logout.
+async fn index_contract(store: &dyn SessionStore) {
+    let ttl = Duration::from_secs(60);
+    let id = |name: &str| unique_id(name);
+    let (user, other_user) = (id("sub"), id("sub"));
+    let (sid_a, sid_b) = (id("sid"), id("sid"));
+    let (a, b, c) = (id("a"), id("b"), id("c"));
+    for (session, sid, sub) in [
+        (&a, Some(&sid_a), &user),
+        (&b, Some(&sid_b), &user),
+        (&c, None, &other_user),
+    ] {
+        assert_eq!(
+            store
+                .save(session, b"x", ttl, Expect::Absent)
+                .await
+                .unwrap(),
+            Some(1)
+        );
+        store
+            .index_session(session, sid.map(String::as_str), sub, ttl)
+            .await
+            .unwrap();
+    }
+    assert!(store.supports_backchannel_logout());
+    let by_sid = LogoutTarget::Sid(sid_a.clone());
+    assert_eq!(store.end_sessions(&by_sid).await.unwrap(), 1);
+    assert_eq!(store.load(&a).await.unwrap(), None);
+    assert!(
+        store.load(&b).await.unwrap().is_some(),
+        "another provider session"
+    );
+    assert_eq!(store.end_sessions(&by_sid).await.unwrap(), 0, "once");
+    let by_user = LogoutTarget::Subject {
+        sub: user.clone(),
+        at: 0,
+    };
+    assert_eq!(store.end_sessions(&by_user).await.unwrap(), 1);
+    assert_eq!(store.load(&b).await.unwrap(), None);
+    assert!(store.load(&c).await.unwrap().is_some(), "another user");
+    // A sign-in after the logout is not ended by it.
+    let d = id("d");
+    store.save(&d, b"x", ttl, Expect::Absent).await.unwrap();
+    store.index_session(&d, None, &user, ttl).await.unwrap();
+    assert!(store.load(&d).await.unwrap().is_some());
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let live = Revocation {
+        target: by_sid.clone(),
+        until: now + 60,
+    };
+    let longer = Revocation {
+        until: now + 120,
+        ..live.clone()
+    };
+    let user_revocation = Revocation {
+        target: LogoutTarget::Subject {
+            sub: user.clone(),
+            at: 1_700_000_000_123,
+        },
+        until: now + 60,
+    };
+    let expired = Revocation {
+        target: LogoutTarget::Sid(id("old")),
+        until: now - 1,
+    };
+    for revocation in [&live, &longer, &live, &user_revocation, &expired] {
+        store.add_revocation(revocation).await.unwrap();
+    }
+    let mut listed = store.revocations().await.unwrap();
+    listed.sort_by_key(|r| r.until);
+    assert_eq!(
+        listed,
+        vec![user_revocation, longer],
+        "the longest of a target, none expired"
+    );
+}
+
+#[tokio::test]
+async fn every_store_keeps_the_index_and_the_revocations() {
+    index_contract(&MemoryStore::default()).await;
+    let prefix = format!("{}:", unique_id("logto_test_bcl_contract"));
+    index_contract(&RedisStore::connect(&redis_url(), prefix).await.unwrap()).await;
+    let schema = unique_id("logto_test_bcl_contract");
+    index_contract(
+        &PostgresStore::connect(&database_url(), &schema)
+            .await
+            .unwrap(),
+    )
+    .await;
+}
+
+/// A store whose back-channel logout calls fail while `down`.
+#[derive(Default)]
+struct Flaky {
+    store: MemoryStore,
+    down: AtomicBool,
+}
+
+impl Flaky {
+    /// `call()` unless the store is down. A closure: `MemoryStore` does its work when
+    /// called, not when polled.
+    fn unless_down<'a, T: Send + 'a>(
+        &self,
+        call: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> StoreFuture<'a, T> {
+        if self.down.load(Ordering::SeqCst) {
+            Box::pin(std::future::ready(Err(logto::StoreError::Unavailable(
+                "connection refused by db.internal:6379".into(),
+            ))))
+        } else {
+            call()
+        }
+    }
+}
+
+impl SessionStore for Flaky {
+    fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>> {
+        self.store.load(id)
+    }
+
+    fn save<'a>(
+        &'a self,
+        id: &'a str,
+        data: &'a [u8],
+        ttl: Duration,
+        expect: Expect,
+    ) -> StoreFuture<'a, Option<u64>> {
+        self.store.save(id, data, ttl, expect)
+    }
+
+    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+        self.store.delete(id)
+    }
+
+    fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
+        self.store.try_lock(key, ttl)
+    }
+
+    fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+        self.store.unlock(key, token)
+    }
+
+    fn supports_backchannel_logout(&self) -> bool {
+        true
+    }
+
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        self.store.index_session(id, sid, sub, ttl)
+    }
+
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        self.unless_down(|| self.store.end_sessions(target))
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_fails_is_503_and_the_providers_retry_goes_through() {
+    let store = Arc::new(Flaky::default());
+    let apps = start("bcl-503", 1, |b| {
+        b.session_store(store.clone()).backchannel_logout(options())
+    })
+    .await;
+    let base = &apps.bases[0];
+    let browser = Browser::new();
+    browser.sign_in_demo(base).await;
+    let (sid, sub) = ids(&browser, base).await;
+    let token = sign(&claims(&apps, Some(&sid), Some(&sub))).await;
+    store.down.store(true, Ordering::SeqCst);
+    let (status, cache, body) = post_token(&apps.logout_url(), &token).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "session_store_unavailable");
+    assert!(!body.to_string().contains("db.internal"), "{body}");
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    let guarded = format!("{base}/guarded");
+    assert_eq!(self::status(&browser, &guarded).await, StatusCode::OK);
+    // The provider sends the same token again: not a replay, since it was not taken.
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        post_token(&apps.logout_url(), &token).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        self::status(&browser, &guarded).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
