@@ -30,7 +30,7 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// The `logout_token` of a form body: exactly one, or `None`.
-fn logout_token(headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
+pub(crate) fn logout_token(headers: &http::HeaderMap, body: &[u8]) -> Option<String> {
     let form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
