@@ -241,7 +241,12 @@ pub(crate) fn check_claims(
         Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(expected.client_id)),
         _ => return Err(LogoutTokenError::Claim("aud")),
     };
-    if !ours {
+    // As for ID tokens (OIDC Core 3.1.3.7): an authorized party, when named, is us.
+    let azp_ours = match claims.get("azp") {
+        None => true,
+        Some(azp) => azp.as_str() == Some(expected.client_id),
+    };
+    if !ours || !azp_ours {
         return Err(LogoutTokenError::Audience);
     }
     let iat = date("iat")?;
@@ -497,6 +502,18 @@ mod tests {
                 c.remove("aud");
             }),
             Err(LogoutTokenError::Claim("aud"))
+        );
+        assert_eq!(
+            case(|c| {
+                c.insert("azp".into(), json!("other"));
+            }),
+            Err(LogoutTokenError::Audience)
+        );
+        assert!(
+            case(|c| {
+                c.insert("azp".into(), json!("app"));
+            })
+            .is_ok()
         );
         assert_eq!(
             case(|c| {
