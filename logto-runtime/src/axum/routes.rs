@@ -40,6 +40,7 @@ impl Logto {
         // the route needs no layer and takes the client with it.
         match &settings.backchannel {
             Some(backchannel) => {
+                self.start_polling();
                 let logto = self.clone();
                 router.route(
                     &backchannel.path,
