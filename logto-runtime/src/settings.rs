@@ -243,11 +243,13 @@ impl LogtoBuilder {
     /// - **Cookie sessions** (the default) cannot be revoked on the server: a copy of the
     ///   cookie stays signed in until its ID token expires (signing out ends the
     ///   provider's session and revokes the refresh token, so no copy can refresh after
-    ///   that). For 60 s after a refresh, a request still carrying the pre-rotation
+    ///   that), unless [back-channel logout](Self::backchannel_logout) is on: it keeps a
+    ///   revocation list every request is checked against. For 60 s after a refresh, a request still carrying the pre-rotation
     ///   cookie is handed the new tokens instead of sending the consumed refresh token
     ///   again (which would make a rotating provider revoke the whole grant); in that
     ///   window a stolen copy of the old cookie gets the new tokens too.
-    /// - **Store sessions** end everywhere at sign-out (the record is deleted) and the
+    /// - **Store sessions** end everywhere at sign-out (the record is deleted; with
+    ///   back-channel logout, also when the provider's session ends) and the
     ///   cookie is only an id, renewed at each sign-in; the rotated tokens live in the
     ///   store, so the 60 s window only serves requests of this process that started
     ///   before the refresh finished.
