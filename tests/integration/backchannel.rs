@@ -727,6 +727,14 @@ impl SessionStore for Flaky {
     fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
         self.unless_down(|| self.store.end_sessions(target))
     }
+
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        self.unless_down(|| self.store.add_revocation(revocation))
+    }
+
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        self.unless_down(|| self.store.revocations())
+    }
 }
 
 #[tokio::test]
@@ -759,4 +767,38 @@ async fn a_store_that_fails_is_503_and_the_providers_retry_goes_through() {
         self::status(&browser, &guarded).await,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn a_revocation_store_that_fails_is_503_and_the_retry_reaches_every_instance() {
+    let store = Arc::new(Flaky::default());
+    let apps = start("bcl-503-cookie", 2, |b| {
+        b.backchannel_logout(
+            options()
+                .revocation_store(store.clone())
+                .poll_interval(Duration::from_millis(100)),
+        )
+    })
+    .await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&apps.bases[0]).await;
+    let (sid, sub) = ids(&browser, &apps.bases[0]).await;
+    let token = sign(&claims(&apps, Some(&sid), Some(&sub))).await;
+    store.down.store(true, Ordering::SeqCst);
+    let (status, _, body) = post_token(&apps.logout_url(), &token).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(!body.to_string().contains("db.internal"), "{body}");
+    store.down.store(false, Ordering::SeqCst);
+    assert_eq!(
+        post_token(&apps.logout_url(), &token).await.0,
+        StatusCode::OK
+    );
+    for base in &apps.bases {
+        eventually(
+            &browser,
+            &format!("{base}/guarded"),
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
 }

@@ -155,3 +155,87 @@ impl BackchannelLogout {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    /// A store that predates back-channel logout: only the required methods.
+    struct Plain;
+
+    impl SessionStore for Plain {
+        fn load<'a>(
+            &'a self,
+            _: &'a str,
+        ) -> crate::store::StoreFuture<'a, Option<crate::store::Record>> {
+            Box::pin(std::future::ready(Ok(None)))
+        }
+
+        fn save<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a [u8],
+            _: Duration,
+            _: crate::store::Expect,
+        ) -> crate::store::StoreFuture<'a, Option<u64>> {
+            Box::pin(std::future::ready(Ok(None)))
+        }
+
+        fn delete<'a>(&'a self, _: &'a str) -> crate::store::StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+
+        fn try_lock<'a>(
+            &'a self,
+            _: &'a str,
+            _: Duration,
+        ) -> crate::store::StoreFuture<'a, Option<crate::store::LockToken>> {
+            Box::pin(std::future::ready(Ok(None)))
+        }
+
+        fn unlock<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a crate::store::LockToken,
+        ) -> crate::store::StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    fn problem(options: BackchannelLogout, store: Option<Arc<dyn SessionStore>>) -> String {
+        options
+            .validate(store.as_ref())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        assert_eq!(problem(BackchannelLogout::new(), None), "");
+        assert!(problem(BackchannelLogout::new().path("logout"), None).contains("absolute path"));
+        assert!(problem(BackchannelLogout::new().path("//evil"), None).contains("absolute path"));
+        let zero = BackchannelLogout::new().poll_interval(Duration::ZERO);
+        assert!(problem(zero, None).contains("at most 5 s"));
+        let slow = BackchannelLogout::new().poll_interval(Duration::from_secs(6));
+        assert!(problem(slow, None).contains("at most 5 s"));
+        let never = BackchannelLogout::new().revocation_lifetime(Duration::ZERO);
+        assert!(problem(never, None).contains("revocation lifetime"));
+    }
+
+    #[test]
+    fn stores_must_implement_it_and_a_revocation_store_is_for_cookie_sessions() {
+        let memory: Arc<dyn SessionStore> = Arc::new(MemoryStore::default());
+        let plain: Arc<dyn SessionStore> = Arc::new(Plain);
+        assert_eq!(problem(BackchannelLogout::new(), Some(memory.clone())), "");
+        assert!(
+            problem(BackchannelLogout::new(), Some(plain.clone()))
+                .contains("does not implement back-channel logout")
+        );
+        let shared = BackchannelLogout::new().revocation_store(Plain);
+        assert!(problem(shared, None).contains("does not implement back-channel logout"));
+        let both = BackchannelLogout::new().revocation_store(MemoryStore::default());
+        assert!(problem(both, Some(memory)).contains("for cookie sessions"));
+    }
+}
