@@ -23,6 +23,7 @@ pub struct Auth;
 
 /// The claims the pages show, typed.
 #[derive(Claims, Serialize, Debug)]
+#[claims(config = Auth)]
 pub struct User {
     pub sub: String,
     pub name: Option<String>,
@@ -56,7 +57,7 @@ pub fn router(logto: &Logto) -> Router {
         .layer(logto.layer())
 }
 
-async fn home(ctx: Result<Context<User>, logto::AuthRejection>) -> Response {
+async fn home(ctx: Result<Context<User>, logto::Rejection>) -> Response {
     let ctx = match ctx {
         Ok(ctx) => ctx,
         // Claims the provider sent that `User` cannot read, a missing layer, ...: a
@@ -165,7 +166,7 @@ struct OrganizationQuery {
 
 async fn organization_token(ctx: Context, Query(query): Query<OrganizationQuery>) -> Response {
     if !ctx.is_authenticated() {
-        return logto::AuthRejection::SignedOut.into_response();
+        return logto::Rejection::SignedOut.into_response();
     }
     let Some(organization_id) = query.organization_id.filter(|id| !id.is_empty()) else {
         let body =
