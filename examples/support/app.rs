@@ -36,6 +36,15 @@ pub struct User {
     pub organization_roles: Vec<OrganizationRole>,
 }
 
+/// What the quickstart turns on beyond the defaults: back-channel logout, so signing
+/// out at Logto (in any app), or an admin ending the session there, signs this app out
+/// too. `logto.routes()` then serves `POST /backchannel-logout`; register
+/// `<LOGTO_BASE_URL>/backchannel-logout` as the application's back-channel logout URI
+/// in the Logto console, with "Is session required" on.
+pub fn configure(builder: logto::LogtoBuilder) -> logto::LogtoBuilder {
+    builder.backchannel_logout(logto::BackchannelLogout::new())
+}
+
 /// The pages and API routes, with Logto's routes and session layer.
 pub fn router(logto: &Logto) -> Router {
     Router::new()
