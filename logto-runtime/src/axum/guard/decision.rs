@@ -6,45 +6,19 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, RawPathParams};
 use http::request::Parts;
 
-use super::super::{Rejection, layer::RequestLogto};
+use super::{
+    super::{Rejection, layer::RequestLogto},
+    plan::{self, Rule},
+};
 use crate::{
     BearerVerifier, Logto,
-    bearer::{BearerError, Credentials, Requirements, verify::Verified},
+    bearer::{Credentials, verify::Verified},
     context::{self},
-    guard_spec::{GuardSpec, api_resources},
     logto::Inner,
     session::SessionHandle,
     session_cache,
     tokens::{AccessToken, TokenError, TokenRequest},
 };
-
-/// One guard's rule, borrowed from a [`GuardSpec`] or a [`Guard`].
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Rule<'a> {
-    pub scopes: &'a [&'static str],
-    pub resource: Option<&'a str>,
-    pub organization: Option<&'a str>,
-    /// Bearer tokens scoped to any organization pass too (not only global ones).
-    pub allow_organization_scoped_tokens: bool,
-    pub bearer_only: bool,
-    pub redirect: bool,
-    /// The handler needs the session's access token even without scopes.
-    pub needs_token: bool,
-}
-
-impl<'a> From<&'a GuardSpec> for Rule<'a> {
-    fn from(spec: &'a GuardSpec) -> Self {
-        Self {
-            scopes: spec.scopes,
-            resource: spec.resource,
-            organization: spec.organization,
-            allow_organization_scoped_tokens: spec.allow_organization_scoped_tokens,
-            bearer_only: spec.bearer_only,
-            redirect: spec.redirect,
-            needs_token: false,
-        }
-    }
-}
 
 /// The verifier for a request: the layer's own, a [`BearerVerifier::layer`]'s, or
 /// the one the [`Logto`] client owns.
@@ -132,34 +106,13 @@ pub(super) async fn decide<S: Send + Sync>(
         Some(name) => Some(organization_id(parts, state, name).await?),
         None => None,
     };
-    match Credentials::from_headers(&parts.headers) {
-        Credentials::Malformed(why) => Err(Rejection::InvalidRequest(why)),
-        Credentials::Bearer(token) => {
+    match plan::credentials(rule, Credentials::from_headers(&parts.headers))? {
+        Some(token) => {
             let Some(verifier) = verifier(own, parts) else {
                 return Err(Rejection::MissingLayer);
             };
-            // A resource requirement accepts global tokens only, unless the guard names
-            // the organization or opted into any organization's.
-            let requirements = match (rule.resource, organization.as_deref()) {
-                (Some(resource), Some(org)) => {
-                    Requirements::resource(resource).organization_id(org)
-                }
-                (Some(resource), None) => Requirements::resource(resource),
-                (None, Some(org)) => Requirements::organization(org),
-                // The only configured resource, as for sessions; a guard without
-                // scopes also takes a token for any of several.
-                (None, None) => match only_resource(verifier.resources()) {
-                    Some(resource) => Requirements::resource(resource),
-                    None if rule.scopes.is_empty() => Requirements::any_of(verifier.resources()),
-                    None => return Err(no_default_resource()),
-                },
-            }
-            .scopes(rule.scopes);
-            let requirements = if rule.allow_organization_scoped_tokens {
-                requirements.allow_organization_scoped_tokens()
-            } else {
-                requirements
-            };
+            let requirements =
+                plan::bearer_requirements(rule, organization.as_deref(), verifier.resources())?;
             let (verified, resource, organization_id) =
                 verifier.verify_grant(token, &requirements).await?;
             Ok(Granted::Bearer {
@@ -168,10 +121,7 @@ pub(super) async fn decide<S: Send + Sync>(
                 organization_id,
             })
         }
-        Credentials::None | Credentials::OtherScheme if rule.bearer_only => {
-            Err(Rejection::MissingBearerToken)
-        }
-        Credentials::None | Credentials::OtherScheme => {
+        None => {
             let Some(RequestLogto { logto, handle }) =
                 parts.extensions.get::<RequestLogto>().cloned()
             else {
@@ -182,11 +132,9 @@ pub(super) async fn decide<S: Send + Sync>(
                 };
             };
             let inner = &logto.inner;
-            let target = token_target(rule, organization, &inner.settings.resources)?;
-            let (resource, org) = match &target {
-                Some((resource, org)) => (*resource, org.as_deref()),
-                None => (None, None),
-            };
+            let target =
+                plan::session_target(rule, organization.as_deref(), &inner.settings.resources)?;
+            let (resource, org) = target.map_or((None, None), plan::Target::parts);
             let now = inner.settings.clock.unix_seconds();
             let key = {
                 let session = handle.lock();
@@ -204,64 +152,19 @@ pub(super) async fn decide<S: Send + Sync>(
                     .guard_cache
                     .get(key, now, |refresh| inner.refresh.has_news(refresh))
             }) {
-                check_scopes(rule, verdict.token.as_ref())?;
+                plan::check_scopes(rule, verdict.token.as_ref())?;
                 return Ok(Granted::Cached(verdict));
             }
-            let request = target
-                .as_ref()
-                .map(|(resource, org)| match (resource, org) {
-                    (Some(resource), Some(org)) => {
-                        TokenRequest::resource(*resource).organization_id(org)
-                    }
-                    (Some(resource), None) => TokenRequest::resource(*resource),
-                    (None, Some(org)) => TokenRequest::organization(org),
-                    (None, None) => unreachable!("a target names a resource or an organization"),
-                });
+            let request = target.map(plan::Target::request);
             // Boxed: reading, refreshing and writing a session makes a large future, and
             // the cached path above must not pay for moving it with every request.
             let token = Box::pin(session_guard(
                 parts, rule, request, key, now, &logto, handle,
             ))
             .await?;
-            check_scopes(rule, token.as_ref())?;
+            plan::check_scopes(rule, token.as_ref())?;
             Ok(token.map_or(Granted::SignedIn, Granted::Session))
         }
-    }
-}
-
-/// What token a session guard needs: none for a plain signed-in check, else the
-/// session's token for a resource and/or an organization.
-#[allow(clippy::type_complexity)]
-fn token_target<'a>(
-    rule: Rule<'a>,
-    organization: Option<String>,
-    resources: &'a [String],
-) -> Result<Option<(Option<&'a str>, Option<String>)>, Rejection> {
-    if rule.scopes.is_empty()
-        && rule.resource.is_none()
-        && organization.is_none()
-        && !rule.needs_token
-    {
-        return Ok(None);
-    }
-    let resource = match rule.resource {
-        Some(resource) => Some(resource),
-        None if organization.is_some() => None,
-        None => Some(only_resource(resources).ok_or_else(no_default_resource)?),
-    };
-    Ok(Some((resource, organization)))
-}
-
-/// Whether the token carries every scope of the rule.
-fn check_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), Rejection> {
-    match token {
-        Some(token) if !rule.scopes.iter().all(|scope| token.has_scope(scope)) => {
-            Err(BearerError::InsufficientScope {
-                required: rule.scopes.iter().map(|s| (*s).to_owned()).collect(),
-            }
-            .into())
-        }
-        _ => Ok(()),
     }
 }
 
@@ -323,23 +226,6 @@ fn remember(
         None => None,
     };
     inner.guard_cache.insert(key, data, refresh_at, token, now);
-}
-
-/// The resource a guard that names none is about: the config's only API resource.
-fn only_resource(resources: &[String]) -> Option<&str> {
-    let mut resources = api_resources(resources);
-    match (resources.next(), resources.next()) {
-        (Some(only), None) => Some(only.as_str()),
-        _ => None,
-    }
-}
-
-fn no_default_resource() -> Rejection {
-    Rejection::Misconfigured(
-        "the guard names no resource and the config does not request exactly one: write \
-         `resource = \"...\"` on the guard"
-            .into(),
-    )
 }
 
 /// 401 with the bearer challenge, or for a page that opted in, a redirect to sign-in

@@ -10,12 +10,14 @@ mod builder;
 mod decision;
 mod extract;
 mod layer;
+mod plan;
 
 pub use builder::Guard;
 pub(crate) use decision::Granted;
-use decision::{Rule, decide};
+use decision::decide;
 pub use extract::{GuardDef, Guarded};
 pub use layer::{BearerLayer, BearerService, GuardLayer, GuardService};
+use plan::Rule;
 
 #[cfg(test)]
 mod tests {
