@@ -235,3 +235,51 @@ async fn cookie_sessions_stay_within_the_budget_evicting_the_oldest_organization
         "the oldest was evicted and fetched again"
     );
 }
+
+#[logto::protected(redirect)]
+async fn nested_guarded_page() -> &'static str {
+    "guarded"
+}
+
+async fn nested_claims_page(
+    logto::RedirectToSignIn(claims): logto::RedirectToSignIn<logto::IdTokenClaims>,
+) -> String {
+    claims.sub().to_owned()
+}
+
+/// Under `Router::nest`, a signed-out page sends the browser to sign in and back to
+/// its whole path, prefix included, whether a guard or the extractor refused it (the
+/// extractor used to lose the prefix).
+#[tokio::test]
+async fn a_nested_page_comes_back_to_its_whole_path() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // No request reaches the provider: the pages refuse before any.
+    let logto = logto::Logto::builder::<crate::support::TestAuth>()
+        .endpoint("http://127.0.0.1:9")
+        .app_id("nested")
+        .app_secret("test-secret")
+        .base_url(&base)
+        .cookie_secret(crate::support::SECRET)
+        .build()
+        .unwrap();
+    let pages = axum::Router::new()
+        .route("/guarded", axum::routing::get(nested_guarded_page))
+        .route("/claims", axum::routing::get(nested_claims_page));
+    let app = axum::Router::new()
+        .nest("/shop", pages)
+        .merge(logto.routes())
+        .layer(logto.layer());
+    crate::support::serve(listener, app);
+    let browser = Browser::new();
+    for page in ["/shop/guarded?tab=2", "/shop/claims?tab=2"] {
+        let response = browser.get(&format!("{base}{page}")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{page}");
+        let back: String = url::form_urlencoded::byte_serialize(page.as_bytes()).collect();
+        assert_eq!(
+            response.headers()[header::LOCATION],
+            format!("/sign-in?post_redirect_uri={back}").as_str(),
+            "{page}"
+        );
+    }
+}
