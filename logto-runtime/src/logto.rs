@@ -130,6 +130,13 @@ impl Logto {
         &self.inner.settings.sign_out_path
     }
 
+    /// The path of the token route, when
+    /// [`LogtoBuilder::token_route`](crate::LogtoBuilder::token_route) enabled it: for
+    /// the pages whose scripts call it.
+    pub fn token_route_path(&self) -> Option<&str> {
+        self.inner.settings.token_route_path.as_deref()
+    }
+
     /// Every scope a sign-in requests, in order.
     pub fn scopes(&self) -> &[String] {
         &self.inner.settings.scopes

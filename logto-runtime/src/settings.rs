@@ -49,6 +49,8 @@ pub struct LogtoBuilder {
     sign_in_path: String,
     callback_path: String,
     sign_out_path: String,
+    token_route: bool,
+    token_route_path: String,
     post_sign_out_redirect_uri: Option<String>,
     http_timeout: Duration,
     discovery_ttl: Duration,
@@ -94,6 +96,8 @@ impl LogtoBuilder {
             sign_in_path: "/sign-in".into(),
             callback_path: "/callback".into(),
             sign_out_path: "/sign-out".into(),
+            token_route: false,
+            token_route_path: "/logto/token".into(),
             post_sign_out_redirect_uri: None,
             http_timeout: Duration::from_secs(5),
             discovery_ttl: Duration::from_secs(3600),
@@ -193,6 +197,32 @@ impl LogtoBuilder {
     /// The path of the sign-out route (default `/sign-out`).
     pub fn sign_out_path(mut self, path: impl Into<String>) -> Self {
         self.sign_out_path = path.into();
+        self
+    }
+
+    /// Adds `GET /logto/token` to [`Logto::routes`](crate::Logto::routes) (default off):
+    /// the session's access tokens for the app's own browser code, which never sees the
+    /// refresh token. `?resource=<uri>` (one of the config's resources), optionally with
+    /// `&organization_id=<id>`, or `organization_id` alone for an organization token,
+    /// answers `{"access_token", "expires_at", "scopes"}` from the session's cache,
+    /// refreshed as [`Context::token`](crate::Context::token) refreshes.
+    ///
+    /// Same origin only: a request must carry `X-Logto-Token: 1` (a cross-site form,
+    /// link or image cannot send it, and a cross-origin `fetch` with it needs a CORS
+    /// preflight this route never grants); one whose `Sec-Fetch-Site` is present and not
+    /// `same-origin` (sibling subdomains are `same-site`) or whose `Origin` is present
+    /// and not the base URL's is refused with 403. Every answer is `Cache-Control:
+    /// no-store`. 400 for a resource the config lacks, 401 signed out, 403 when the
+    /// provider refuses the token (not a member of the organization).
+    pub fn token_route(mut self, enabled: bool) -> Self {
+        self.token_route = enabled;
+        self
+    }
+
+    /// The path of the token route (default `/logto/token`), when
+    /// [`token_route`](Self::token_route) enables it.
+    pub fn token_route_path(mut self, path: impl Into<String>) -> Self {
+        self.token_route_path = path.into();
         self
     }
 
@@ -326,6 +356,15 @@ impl LogtoBuilder {
                 ));
             }
         }
+        let token_route_path = self
+            .token_route
+            .then(|| {
+                token_route_path(
+                    self.token_route_path,
+                    [&self.sign_in_path, &self.callback_path, &self.sign_out_path],
+                )
+            })
+            .transpose()?;
         let callback_url = join_path(&base_url, &self.callback_path);
         let post_sign_out_redirect_uri = match self.post_sign_out_redirect_uri {
             Some(uri) => http_url(&uri, "post_sign_out_redirect_uri")?,
@@ -354,6 +393,7 @@ impl LogtoBuilder {
             sign_in_path: self.sign_in_path,
             callback_path: self.callback_path,
             sign_out_path: self.sign_out_path,
+            token_route_path,
             post_sign_out_redirect_uri,
             http_timeout: self.http_timeout,
             discovery_ttl: self.discovery_ttl,
@@ -374,6 +414,8 @@ pub(crate) struct Settings {
     pub sign_in_path: String,
     pub callback_path: String,
     pub sign_out_path: String,
+    /// The token route's path, when it is enabled.
+    pub token_route_path: Option<String>,
     pub post_sign_out_redirect_uri: Url,
     pub cookie_name: String,
     pub cookie_secure: bool,
@@ -448,6 +490,32 @@ pub(crate) fn http_url(value: &str, setting: &'static str) -> Result<Url, Config
         ));
     }
     Ok(url)
+}
+
+/// The token route's path: a plain absolute path (no `{param}`: it would match any
+/// segment), apart from the sign-in routes (one router cannot hold two handlers of one
+/// path).
+fn token_route_path(path: String, others: [&String; 3]) -> Result<String, ConfigError> {
+    const SETTING: &str = "token_route_path";
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(ConfigError::new(
+            SETTING,
+            format!("`{path}` must be an absolute path such as /logto/token"),
+        ));
+    }
+    if path.contains(['{', '}', '?', '#']) {
+        return Err(ConfigError::new(
+            SETTING,
+            format!("`{path}` must be a plain path, without `{{`, `}}`, `?` or `#`"),
+        ));
+    }
+    if others.contains(&&path) {
+        return Err(ConfigError::new(
+            SETTING,
+            format!("`{path}` is already the path of the sign-in, callback or sign-out route"),
+        ));
+    }
+    Ok(path)
 }
 
 /// `base` may have a path of its own (an app mounted under a prefix).
@@ -586,6 +654,32 @@ pub(crate) mod tests {
             .err()
             .unwrap();
         assert_eq!(err.setting, "callback_path");
+    }
+
+    #[test]
+    fn the_token_route_is_off_by_default_and_its_path_is_checked() {
+        assert_eq!(builder().validate().unwrap().token_route_path, None);
+        let settings = builder().token_route(true).validate().unwrap();
+        assert_eq!(settings.token_route_path.as_deref(), Some("/logto/token"));
+        let moved = builder()
+            .token_route(true)
+            .token_route_path("/auth/token")
+            .validate()
+            .unwrap();
+        assert_eq!(moved.token_route_path.as_deref(), Some("/auth/token"));
+        // A path alone enables nothing.
+        let off = builder().token_route_path("/auth/token").validate().unwrap();
+        assert_eq!(off.token_route_path, None);
+        for path in ["token", "//evil.example/token", "/{org}/token", "/t?x=1", "/sign-in"] {
+            let err = builder()
+                .token_route(true)
+                .token_route_path(path)
+                .validate()
+                .err()
+                .unwrap_or_else(|| panic!("{path} accepted"));
+            assert_eq!(err.setting, "token_route_path", "{path}");
+            assert!(err.problem.contains(path), "{err}");
+        }
     }
 
     #[test]
