@@ -1,5 +1,7 @@
-//! The Logto Next.js guide's app, in axum: sign in, see your claims, get access tokens
-//! for an API resource and an organization, sign out.
+//! The Logto Next.js guide's app, in axum: sign in, see your claims (from the ID token
+//! and from the userinfo endpoint), get access tokens for an API resource and your
+//! organizations, call a route guarded by `#[logto::protected]` with your session and,
+//! from the page's script, with a bearer token from the token route; sign out.
 //!
 //! ```sh
 //! cargo run --example quickstart          # with the bundled test provider
@@ -21,6 +23,8 @@ async fn run() -> Result<(), String> {
     let dev = dev::prepare("quickstart").await?;
     let logto = dev
         .builder::<app::Auth>()
+        // GET /logto/token: access tokens for the home page's own script.
+        .token_route(true)
         .build()
         .map_err(|e| e.to_string())?;
     dev.serve(app::router(&logto), &logto).await
