@@ -272,6 +272,7 @@ document.getElementById('call-orders').addEventListener('click', async (event) =
   const show = (status, body) => {{
     result.textContent = `${{status}} ${{JSON.stringify(body, null, 2)}}`;
     result.dataset.status = status;
+    result.scrollIntoView({{ block: 'nearest' }});
   }};
   try {{
     const tokenAnswer = await fetch(`${{tokenRoute}}?resource=${{encodeURIComponent(resource)}}`, {{
