@@ -223,7 +223,9 @@ fn userinfo_card(info: Result<Option<UserInfo>, AuthRejection>) -> String {
 /// Whether a claim's value is text or a list of text (shown as `display` shows it).
 fn value_is_flat(value: &Value) -> bool {
     match value {
-        Value::Array(items) => items.iter().all(|item| !item.is_object() && !item.is_array()),
+        Value::Array(items) => items
+            .iter()
+            .all(|item| !item.is_object() && !item.is_array()),
         Value::Object(_) => false,
         _ => true,
     }

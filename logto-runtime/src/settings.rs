@@ -668,9 +668,18 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(moved.token_route_path.as_deref(), Some("/auth/token"));
         // A path alone enables nothing.
-        let off = builder().token_route_path("/auth/token").validate().unwrap();
+        let off = builder()
+            .token_route_path("/auth/token")
+            .validate()
+            .unwrap();
         assert_eq!(off.token_route_path, None);
-        for path in ["token", "//evil.example/token", "/{org}/token", "/t?x=1", "/sign-in"] {
+        for path in [
+            "token",
+            "//evil.example/token",
+            "/{org}/token",
+            "/t?x=1",
+            "/sign-in",
+        ] {
             let err = builder()
                 .token_route(true)
                 .token_route_path(path)

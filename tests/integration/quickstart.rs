@@ -186,7 +186,11 @@ async fn orders(browser: &Browser, url: &str, bearer: Option<&str>) -> (StatusCo
         .get(header::WWW_AUTHENTICATE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    (status, challenge, response.json().await.unwrap_or(Value::Null))
+    (
+        status,
+        challenge,
+        response.json().await.unwrap_or(Value::Null),
+    )
 }
 
 /// `/api/orders`, the guide's guarded route: 401 signed out, the orders for a session

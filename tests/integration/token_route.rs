@@ -24,12 +24,7 @@ struct Answer {
 }
 
 /// A request to `path` from `browser` (its cookies) with `headers`.
-async fn send(
-    browser: &Browser,
-    method: Method,
-    url: &str,
-    headers: &[(&str, &str)],
-) -> Answer {
+async fn send(browser: &Browser, method: Method, url: &str, headers: &[(&str, &str)]) -> Answer {
     let mut request = browser.http.request(method, url);
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -134,7 +129,11 @@ async fn signed_in_it_serves_the_sessions_tokens_through_the_same_cache() {
     // within the second the two were taken in.
     let skew = body["expires_at"].as_i64().unwrap() - claims["exp"].as_i64().unwrap();
     assert!(skew.abs() <= 2, "{body} {claims}");
-    assert_eq!(refreshes(&app).await, before + 1, "one refresh for the token");
+    assert_eq!(
+        refreshes(&app).await,
+        before + 1,
+        "one refresh for the token"
+    );
     assert!(
         answer.headers.get("set-cookie").is_some(),
         "the refreshed session is written back"
@@ -157,7 +156,10 @@ async fn signed_in_it_serves_the_sessions_tokens_through_the_same_cache() {
         &browser,
         &app,
         &query,
-        &[("ORIGIN", app.base.as_str()), ("Sec-Fetch-Site", "same-origin")],
+        &[
+            ("ORIGIN", app.base.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
     )
     .await;
     assert_eq!(ours.status, StatusCode::OK, "{}", ours.text);
@@ -176,7 +178,10 @@ async fn signed_in_it_serves_the_sessions_tokens_through_the_same_cache() {
     assert_eq!(org.status, StatusCode::OK, "{}", org.text);
     let claims = jwt_claims(org.body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], "urn:logto:organization:org_acme");
-    assert_eq!(org.body["scopes"], json!(["read:members", "invite:members"]));
+    assert_eq!(
+        org.body["scopes"],
+        json!(["read:members", "invite:members"])
+    );
     let both = get(
         &browser,
         &app,
@@ -215,14 +220,18 @@ async fn concurrent_calls_share_one_refresh() {
     browser.sign_in_demo(&app.base).await;
     let before = refreshes(&app).await;
     let query = format!("resource={RESOURCE}");
-    let answers = futures_util::future::join_all((0..6).map(|_| get(&browser, &app, &query, &[])))
-        .await;
+    let answers =
+        futures_util::future::join_all((0..6).map(|_| get(&browser, &app, &query, &[]))).await;
     let tokens: Vec<&Value> = answers.iter().map(|a| &a.body["access_token"]).collect();
     for answer in &answers {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     }
     assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
-    assert_eq!(refreshes(&app).await, before + 1, "one refresh for six calls");
+    assert_eq!(
+        refreshes(&app).await,
+        before + 1,
+        "one refresh for six calls"
+    );
 }
 
 /// What a page of another site can make a browser send, and what it cannot but an
@@ -244,7 +253,10 @@ async fn cross_site_requests_are_refused() {
         ("no header", vec![]),
         (
             "a form post's headers",
-            vec![("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")],
+            vec![
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "cross-site"),
+            ],
         ),
         ("navigation", vec![("sec-fetch-site", "none")]),
         ("X-Logto-Token: 0", vec![("x-logto-token", "0")]),
@@ -265,7 +277,10 @@ async fn cross_site_requests_are_refused() {
         ("none", vec![("sec-fetch-site", "none")]),
         (
             "Sec-Fetch-Site twice",
-            vec![("sec-fetch-site", "same-origin"), ("sec-fetch-site", "cross-site")],
+            vec![
+                ("sec-fetch-site", "same-origin"),
+                ("sec-fetch-site", "cross-site"),
+            ],
         ),
         ("another origin", vec![("origin", "https://evil.example")]),
         ("a sibling's origin", vec![("origin", sibling.as_str())]),
@@ -306,7 +321,11 @@ async fn cross_site_requests_are_refused() {
         assert_eq!(answer.headers["allow"], "GET", "{method}");
         assert_plain(&answer, method.as_str());
     }
-    assert_eq!(refreshes(&app).await, before, "nothing reached the provider");
+    assert_eq!(
+        refreshes(&app).await,
+        before,
+        "nothing reached the provider"
+    );
 }
 
 /// Only the config's resources, exactly; only plain organization ids; the provider's
@@ -346,7 +365,11 @@ async fn only_configured_resources_and_real_organizations() {
     let long = format!("organization_id={}", "a".repeat(129));
     let answer = get(&browser, &app, &long, &[]).await;
     assert_refused(&answer, StatusCode::BAD_REQUEST, "invalid_request", "long");
-    assert_eq!(refreshes(&app).await, before, "nothing reached the provider");
+    assert_eq!(
+        refreshes(&app).await,
+        before,
+        "nothing reached the provider"
+    );
 
     // Percent-encoded, the configured resource is itself; a cache-buster is ignored.
     let encoded = get(

@@ -196,7 +196,9 @@ pub(crate) fn token_request(
             ));
         }
         if value.is_empty() {
-            return Err(Refusal::Query("`resource` and `organization_id` must not be empty"));
+            return Err(Refusal::Query(
+                "`resource` and `organization_id` must not be empty",
+            ));
         }
         *slot = Some(value.into_owned());
     }
@@ -263,7 +265,11 @@ mod tests {
     fn the_header_is_required_once_and_exactly_one() {
         assert_eq!(check(&[]), Err(Refusal::MissingHeader));
         assert_eq!(check(&[("X-Logto-Token", "1")]), Ok(()));
-        assert_eq!(check(&[("x-LOGTO-token", "1")]), Ok(()), "names ignore case");
+        assert_eq!(
+            check(&[("x-LOGTO-token", "1")]),
+            Ok(()),
+            "names ignore case"
+        );
         for value in ["0", "true", " 1", "1, 1", ""] {
             assert_eq!(
                 check(&[("x-logto-token", value)]),
@@ -345,7 +351,10 @@ mod tests {
         ] {
             assert_eq!(request(query), Err(Refusal::UnknownResource), "{query}");
         }
-        let long = format!("organization_id={}", "a".repeat(MAX_ORGANIZATION_ID_LEN + 1));
+        let long = format!(
+            "organization_id={}",
+            "a".repeat(MAX_ORGANIZATION_ID_LEN + 1)
+        );
         for query in [
             "organization_id=org%20acme",
             "organization_id=org_acme%23x",
