@@ -430,3 +430,52 @@ async fn off_by_default_at_its_own_path_when_moved_and_with_a_store() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["scopes"], json!(["read"]));
 }
+
+/// The provider failing is 502 with the SDK's words only; a grant revoked at the
+/// provider ends the session: 401, and signed out from then on.
+#[tokio::test]
+async fn provider_failures_and_ended_sessions() {
+    let app = app("token-route-failures").await;
+    let browser = Browser::new();
+    browser.sign_in_demo(&app.base).await;
+    let query = format!("resource={RESOURCE}");
+
+    provider()
+        .tamper(
+            &app.client_id,
+            json!({ "token_error_body": r#"{"error":"invalid_client","error_description":"secret mismatch at http://10.0.0.7/internal"}"# }),
+        )
+        .await;
+    let answer = get(&browser, &app, &query, &[]).await;
+    assert_refused(
+        &answer,
+        StatusCode::BAD_GATEWAY,
+        "provider_error",
+        "invalid_client",
+    );
+    assert!(
+        !answer.text.contains("10.0.0.7") && !answer.text.contains("invalid_client"),
+        "{}",
+        answer.text
+    );
+    provider().tamper(&app.client_id, json!({})).await;
+    let answer = get(&browser, &app, &query, &[]).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "the session survived: {}",
+        answer.text
+    );
+
+    provider().revoke_grants(&app.client_id).await;
+    let forced = get(&browser, &app, "organization_id=org_acme", &[]).await;
+    assert_refused(
+        &forced,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "grant revoked",
+    );
+    let (status, home) = browser.json(&app.url("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(home["authenticated"], false, "{home}");
+}
