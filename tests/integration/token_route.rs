@@ -63,6 +63,10 @@ fn assert_plain(answer: &Answer, what: &str) {
         "{what}: {:?}",
         answer.headers
     );
+    assert_eq!(
+        answer.headers["x-content-type-options"], "nosniff",
+        "{what}"
+    );
     assert!(answer.headers.get("location").is_none(), "{what}");
     assert!(
         !answer.text.contains(&provider().endpoint) && !answer.text.contains("127.0.0.2"),

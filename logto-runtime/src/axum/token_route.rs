@@ -13,7 +13,8 @@
 //!
 //! A header sent twice is refused rather than guessed at. Every answer carries
 //! `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches), as the
-//! token endpoint of RFC 6749 §5.1 does. The route never redirects.
+//! token endpoint of RFC 6749 §5.1 does, and `X-Content-Type-Options: nosniff`. The
+//! route never redirects.
 
 use axum::{
     Json,
@@ -117,6 +118,11 @@ pub(super) async fn token_route(request: Request) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    // A token is never to be read as anything but JSON (a `<script src>` of it, say).
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
