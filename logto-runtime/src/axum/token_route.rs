@@ -37,14 +37,14 @@ use crate::{
 };
 
 /// The header the app's scripts send; lowercase, as `http` stores header names.
-pub(crate) const TOKEN_HEADER: &str = "x-logto-token";
+const TOKEN_HEADER: &str = "x-logto-token";
 
 /// The longest organization id accepted: Logto's are 21 characters.
 const MAX_ORGANIZATION_ID_LEN: usize = 128;
 
 /// Why the route refused a request before looking at the session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum Refusal {
+enum Refusal {
     #[error("the request is not a GET")]
     Method,
     #[error("no `X-Logto-Token: 1` header (or more than one)")]
@@ -101,7 +101,13 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        tracing::info!(target: "logto::tokens", refusal = %self, "token route refused a request");
+        // A request from another site is worth a line; a malformed one is the
+        // calling script's bug.
+        if self.status() == StatusCode::FORBIDDEN {
+            tracing::info!(target: "logto::tokens", refusal = %self, "token route refused a request");
+        } else {
+            tracing::debug!(target: "logto::tokens", refusal = %self, "token route refused a request");
+        }
         let mut response = json_error(self.status(), &self.public_message());
         if self == Self::Method {
             response
@@ -163,7 +169,7 @@ fn only<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a HeaderValue
 }
 
 /// The checks of the module's docs, in order.
-pub(crate) fn same_origin(headers: &HeaderMap, base: &url::Url) -> Result<(), Refusal> {
+fn same_origin(headers: &HeaderMap, base: &url::Url) -> Result<(), Refusal> {
     match only(headers, TOKEN_HEADER) {
         Ok(Some(value)) if value.as_bytes() == b"1" => {}
         _ => return Err(Refusal::MissingHeader),
@@ -184,10 +190,7 @@ pub(crate) fn same_origin(headers: &HeaderMap, base: &url::Url) -> Result<(), Re
 
 /// The token the query asks for, if the config can get it. Unknown parameters are
 /// ignored (a cache-busting `_=`, say); `resource` and `organization_id` count once.
-pub(crate) fn token_request(
-    query: Option<&str>,
-    settings: &Settings,
-) -> Result<TokenRequest, Refusal> {
+fn token_request(query: Option<&str>, settings: &Settings) -> Result<TokenRequest, Refusal> {
     let mut resource = None;
     let mut organization_id = None;
     for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
