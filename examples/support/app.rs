@@ -12,8 +12,8 @@ use axum::{
     routing::get,
 };
 use logto::{
-    AuthRejection, Claims, Context, Identity, Logto, OrganizationData, OrganizationRole,
-    TokenRequest, UnixMillis, UserScope,
+    Claims, Context, Identity, Logto, OrganizationData, OrganizationRole, Rejection, TokenRequest,
+    UnixMillis, UserScope,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -28,6 +28,7 @@ pub struct Auth;
 
 /// The claims the pages show, typed.
 #[derive(Claims, Serialize, Debug)]
+#[claims(config = Auth)]
 pub struct User {
     pub sub: String,
     pub name: Option<String>,
@@ -43,6 +44,7 @@ pub struct User {
 /// The guide's "Fetch user information": claims only the userinfo endpoint has. Any
 /// field of this kind makes the SDK fetch userinfo once per session and cache it.
 #[derive(Claims, Serialize, Debug)]
+#[claims(config = Auth)]
 pub struct UserInfo {
     pub sub: String,
     pub custom_data: Option<Value>,
@@ -70,8 +72,8 @@ pub fn router(logto: &Logto) -> Router {
 }
 
 async fn home(
-    ctx: Result<Context<User>, AuthRejection>,
-    info: Result<Option<UserInfo>, AuthRejection>,
+    ctx: Result<Context<User>, Rejection>,
+    info: Result<Option<UserInfo>, Rejection>,
     token_route: Option<String>,
 ) -> Response {
     let ctx = match ctx {
@@ -181,7 +183,7 @@ async fn orders() -> Json<Value> {
 
 /// The userinfo card: the claims of `UserInfo`, or why they could not be had (the
 /// rejection's public words; its details are logged).
-fn userinfo_card(info: Result<Option<UserInfo>, AuthRejection>) -> String {
+fn userinfo_card(info: Result<Option<UserInfo>, Rejection>) -> String {
     let rows = match info {
         Ok(Some(info)) => {
             let claims = serde_json::to_value(info).unwrap_or_default();
@@ -327,7 +329,7 @@ struct OrganizationQuery {
 
 async fn organization_token(ctx: Context, Query(query): Query<OrganizationQuery>) -> Response {
     if !ctx.is_authenticated() {
-        return logto::AuthRejection::SignedOut.into_response();
+        return logto::Rejection::SignedOut.into_response();
     }
     let Some(organization_id) = query.organization_id.filter(|id| !id.is_empty()) else {
         let body =

@@ -56,6 +56,11 @@ pub(crate) const USERINFO: Symbol = Symbol("userinfo");
 /// Every key of `#[claim(...)]`.
 pub(crate) const CLAIM_KEYS: &[Symbol] = &[RENAME, CUSTOM, SCOPE, USERINFO];
 
+/// The struct attribute of `#[derive(Claims)]`.
+pub(crate) const CLAIMS_ATTR: Symbol = Symbol("claims");
+/// Every key of `#[claims(...)]` (`config` is shared with `#[logto::protected]`).
+pub(crate) const CLAIMS_KEYS: &[Symbol] = &[CONFIG];
+
 /// `#[logto::protected(resource = "...")]`: the API resource the token is for.
 pub(crate) const RESOURCE: Symbol = Symbol("resource");
 /// `#[logto::protected(organization = "org_id")]`: the path parameter holding the
@@ -186,6 +191,21 @@ pub(crate) fn once<A: Attribute, T>(args: Vec<Arg<T>>, errors: &mut Errors) -> O
         );
     }
     Some(first)
+}
+
+/// `config = Auth`: the path of the user's `#[logto::config]` type.
+pub(crate) fn config(meta: &Meta, context: &str) -> darling::Result<Arg<Path>> {
+    let value = value(meta, "config = Auth", context)?;
+    match unwrap_expr(value) {
+        Expr::Path(path) if path.qself.is_none() => Ok(Arg {
+            key: meta.path().clone(),
+            value: path.path.clone(),
+        }),
+        _ => Err(error(
+            value,
+            "`config` names the type of your `#[logto::config]`: write `config = Auth`",
+        )),
+    }
 }
 
 /// A darling error spanning `tokens`, with our message as is (an explicit span keeps

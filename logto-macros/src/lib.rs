@@ -35,6 +35,7 @@ use proc_macro::TokenStream;
 /// pub struct Auth;
 ///
 /// #[derive(logto::Claims)]
+/// #[claims(config = Auth)]
 /// pub struct User {
 ///     pub sub: String,
 ///     pub phone_number: Option<String>,
@@ -58,7 +59,8 @@ use proc_macro::TokenStream;
 ///   (RFC 8707), each once. `urn:logto:resource:organizations` is reserved: it is added
 ///   whenever `UserScope::Organizations` is requested.
 /// - `claims = [...]`: claims types (`#[derive(Claims)]`) whose scopes sign-in requests
-///   too, so a claim never goes missing for want of its scope.
+///   too, so a claim never goes missing for want of its scope. Each such type names
+///   this config back (`#[claims(config = Auth)]`), and the build checks the two agree.
 /// - `prompt = "..."`: space-separated `none`, `login`, `consent`, `select_account`
 ///   (default `consent`, which Logto needs to issue a refresh token).
 ///
@@ -74,9 +76,13 @@ pub fn config(args: TokenStream, item: TokenStream) -> TokenStream {
 /// for a struct whose fields are Logto claims.
 ///
 /// ```rust
-/// use logto::Claims as _;
+/// use logto::{Claims as _, UserScope};
+///
+/// #[logto::config(claims = [User])]
+/// pub struct Auth;
 ///
 /// #[derive(logto::Claims, Debug)]
+/// #[claims(config = Auth)] // checked: `Auth` requests every scope the fields need
 /// pub struct User {
 ///     pub sub: String,
 ///     pub name: Option<String>,
@@ -117,6 +123,14 @@ pub fn config(args: TokenStream, item: TokenStream) -> TokenStream {
 /// userinfo endpoint sends it; its type is `Option<T>` or `Vec<T>` for any
 /// `T: DeserializeOwned`.
 ///
+/// `#[claims(config = Auth)]` names the config whose sign-in requests the scopes the
+/// fields need, and the build fails, on the field, when it does not (list the type in
+/// the config's `claims = [...]`): without its scope, the provider leaves a claim out
+/// and its field would always be empty. It is required when a field needs a scope
+/// beyond `openid` and `profile`, which every sign-in requests; a type used with
+/// another client than its config's is checked again when extracted (a 500, with an
+/// error in the log naming the type and the scopes, rather than empty fields).
+///
 /// The generated `Claims::SCOPES` lists the scopes the fields need (without `openid` and
 /// `profile`, which every sign-in requests), `NEEDS_USERINFO` is true when a field is
 /// userinfo-only, and `from_claims` reads the ID token's claims merged with userinfo
@@ -124,8 +138,9 @@ pub fn config(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The derive rejects, with the fix in the message: unknown claims (with "did you
 /// mean"), wrong types, a missing `Option`, unknown `#[claim]` keys, two fields for one
-/// claim, `custom` without `scope`, tuple structs, enums, unions and generic types.
-#[proc_macro_derive(Claims, attributes(claim))]
+/// claim, `custom` without `scope`, a scope the config does not request or a missing
+/// `#[claims(config = ...)]`, tuple structs, enums, unions and generic types.
+#[proc_macro_derive(Claims, attributes(claim, claims))]
 pub fn derive_claims(input: TokenStream) -> TokenStream {
     claims::derive(input.into()).into()
 }
@@ -156,7 +171,7 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 ///
 /// // The access token for the resource (the only configured one here) carries `read`:
 /// // the session's token, refreshed as needed, or the request's bearer token.
-/// #[logto::protected(scope = "read")]
+/// #[logto::protected(config = Auth, scope = "read")]
 /// async fn orders(token: logto::AccessToken) -> String { token.scopes().join(" ") }
 ///
 /// // An API: bearer tokens only, checked against `Api` at compile time.
@@ -169,7 +184,7 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 ///
 /// // Global tokens, and tokens for the resource scoped to any organization: the
 /// // handler reads which organization (if any) granted the scope.
-/// #[logto::protected(scope = "read", allow_organization_scoped_tokens)]
+/// #[logto::protected(config = Auth, scope = "read", allow_organization_scoped_tokens)]
 /// async fn reports(token: logto::AccessToken) -> String {
 ///     token.organization_id().unwrap_or("global").to_owned()
 /// }
@@ -197,9 +212,9 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 ///   token must be that organization's (`aud` `urn:logto:organization:<id>`, or with
 ///   `resource`, an organization-scoped API token).
 /// - `config = Auth`: the `#[logto::config]` to check the guard against at compile
-///   time. Without it, the guard registers itself, and building the `Logto` client or
-///   `BearerVerifier` fails with an error naming the handler when its config does not
-///   request the guard's scope, resource or organizations.
+///   time: the build fails, on the argument at fault, when the config does not request
+///   the guard's scope, resource or organizations. Required with `scope`, `resource`
+///   or `organization`; a guard that asks only for a signed-in user needs none.
 /// - `bearer_only`: an API guard; cookies are ignored.
 /// - `redirect`: signed out, answer 303 to sign-in and back instead of 401.
 /// - `allow_organization_scoped_tokens`: also accept bearer tokens for the resource
@@ -221,8 +236,9 @@ pub fn derive_claims(input: TokenStream) -> TokenStream {
 /// The macro adds a first argument to the handler and a hidden marker type beside it,
 /// so it goes on free `async fn`s. Mistakes are compile errors saying the fix:
 /// unknown arguments (with "did you mean"), empty or malformed scopes, resources that
-/// are not absolute URIs, `redirect` with `bearer_only`, `allow_organization_scoped_tokens`
-/// with `organization`, a handler that is not `async`.
+/// are not absolute URIs, a need without `config`, or one the config does not meet,
+/// `redirect` with `bearer_only`, `allow_organization_scoped_tokens` with
+/// `organization`, a handler that is not `async`.
 #[proc_macro_attribute]
 pub fn protected(args: TokenStream, item: TokenStream) -> TokenStream {
     protected::expand(args.into(), item.into()).into()

@@ -139,11 +139,11 @@ fn no_two_top_level_modules_import_each_other() {
         "top-level modules that import each other: {mutual:?}\n(see ARCHITECTURE.md)"
     );
     assert!(
-        deps["guard"].is_empty()
-            || deps["guard"]
+        deps["guard_spec"].is_empty()
+            || deps["guard_spec"]
                 .iter()
                 .all(|d| ["config", "error"].contains(d)),
-        "guard/ holds specs and startup checks only: {:?}",
-        deps["guard"]
+        "guard_spec/ holds what guards need and the rule only: {:?}",
+        deps["guard_spec"]
     );
 }

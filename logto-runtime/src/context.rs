@@ -24,12 +24,26 @@ pub enum ContextError {
     /// The session store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// A token could not be had.
+    /// A token could not be had, or the session ended.
     #[error(transparent)]
     Token(TokenError),
     /// A claim the claims type needs is missing or malformed.
     #[error(transparent)]
     Claim(#[from] ClaimError),
+    /// The claims type reads claims of scopes this client's config never requests: its
+    /// fields would always be empty. A bug in the app, found when the type is first
+    /// used with a client other than the one its `#[claims(config = ...)]` names.
+    #[error(
+        "the claims type `{claims_type}` reads claims of the scopes {scopes:?}, which this \
+         client's config never requests: add `claims = [{short}]` to its #[logto::config]",
+        short = claims_type.rsplit("::").next().unwrap_or(claims_type)
+    )]
+    ScopesNotRequested {
+        /// The type, as `std::any::type_name` names it.
+        claims_type: &'static str,
+        /// The scopes it needs that are not requested.
+        scopes: Vec<&'static str>,
+    },
 }
 
 impl ContextError {
@@ -44,6 +58,36 @@ impl ContextError {
             Self::Store(error) => error.public_message(),
             Self::Token(error) => error.public_message(),
             Self::Claim(error) => error.public_message(),
+            Self::ScopesNotRequested { .. } => PublicMessage::fixed(
+                "server_error",
+                "the app cannot handle this request as it is configured: its log says why",
+            ),
+        }
+    }
+}
+
+/// The scopes `U` needs that a config requesting `requested` (beside the ones every
+/// sign-in requests) does not: a claims type's own check at compile time is against the
+/// config it names, and the client at hand may have been built from another.
+fn unrequested_scopes<U: Claims>(requested: &[String]) -> Vec<&'static str> {
+    U::SCOPES
+        .iter()
+        .copied()
+        .filter(|scope| {
+            !crate::config::BASE_SCOPES.contains(scope)
+                && !requested.iter().any(|r| r.as_str() == *scope)
+        })
+        .collect()
+}
+
+/// A token error keeps its meaning: the provider's and the store's failures are theirs,
+/// whichever step met them.
+impl From<TokenError> for ContextError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::Provider(error) => Self::Provider(error),
+            TokenError::Store(error) => Self::Store(error),
+            other => Self::Token(other),
         }
     }
 }
@@ -69,8 +113,10 @@ impl Live {
 pub(crate) async fn live_session(
     inner: &Inner,
     handle: &SessionHandle,
-) -> Result<Option<Live>, ContextError> {
-    stored_session::ensure_loaded(inner, handle).await?;
+) -> Result<Option<Live>, TokenError> {
+    stored_session::ensure_loaded(inner, handle)
+        .await
+        .map_err(TokenError::Store)?;
     let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
         return Ok(None);
     };
@@ -99,8 +145,7 @@ pub(crate) async fn live_session(
             handle.lock().set_session(None);
             return Ok(None);
         }
-        Err(TokenError::Provider(error)) => return Err(error.into()),
-        Err(other) => return Err(ContextError::Token(other)),
+        Err(other) => return Err(other),
     }
     let renewed = live.data.id_expires_at > inner.settings.clock.unix_seconds();
     live.id_claims = live.data.id_token_claims().unwrap_or_default();
@@ -190,13 +235,8 @@ pub(crate) async fn access_token(
     request: &TokenRequest,
 ) -> Result<AccessToken, TokenError> {
     tokens::check_request(&inner.settings, request)?;
-    let mut live = match live_session(inner, handle).await {
-        Ok(Some(live)) => live,
-        Ok(None) => return Err(TokenError::SignedOut),
-        Err(ContextError::Provider(error)) => return Err(TokenError::Provider(error)),
-        Err(ContextError::Token(error)) => return Err(error),
-        Err(ContextError::Store(error)) => return Err(TokenError::Store(error)),
-        Err(_) => return Err(TokenError::SignedOut),
+    let Some(mut live) = live_session(inner, handle).await? else {
+        return Err(TokenError::SignedOut);
     };
     let key = request.key();
     let now = inner.settings.clock.unix_seconds();
@@ -253,6 +293,17 @@ pub(crate) async fn load_claims<U: Claims>(
     inner: &Inner,
     handle: &SessionHandle,
 ) -> Result<Option<(U, Live)>, ContextError> {
+    // Before the session, so a misconfigured page fails for every visitor, signed in or
+    // not, rather than showing empty claims.
+    if !U::SCOPES.is_empty() {
+        let scopes = unrequested_scopes::<U>(&inner.settings.scopes);
+        if !scopes.is_empty() {
+            return Err(ContextError::ScopesNotRequested {
+                claims_type: std::any::type_name::<U>(),
+                scopes,
+            });
+        }
+    }
     let Some(mut live) = live_session(inner, handle).await? else {
         return Ok(None);
     };

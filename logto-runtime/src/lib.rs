@@ -20,7 +20,7 @@ mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod guard;
+mod guard_spec;
 mod hash;
 mod jwt;
 mod logto;
@@ -34,9 +34,11 @@ pub mod store;
 mod stored_session;
 mod tokens;
 
+#[doc(hidden)]
+pub use crate::axum::{AuthRejection, GuardRejection};
 pub use crate::axum::{
-    AuthRejection, BearerLayer, BearerService, Guard, GuardLayer, GuardRejection, GuardService,
-    LogtoLayer, LogtoService, RedirectToSignIn,
+    BearerLayer, BearerService, Guard, GuardLayer, GuardService, LogtoLayer, LogtoService,
+    RedirectToSignIn, Rejection,
 };
 pub use bearer::{BearerError, BearerVerifier, BearerVerifierBuilder};
 pub use claims::{
@@ -64,17 +66,16 @@ pub use tokens::{AccessToken, TokenError, TokenRequest};
 /// Items the macros' generated code names; not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::AuthRejection;
+    pub use crate::Rejection;
     pub use crate::axum::{GuardDef, Guarded, extract_claims, extract_optional_claims};
     pub use crate::claims::__private::*;
-    pub use crate::guard::{
-        GuardSpec, Registered,
+    pub use crate::guard_spec::{
+        GuardSpec,
         rule::{
             ConfigName, Message as GuardMessage, Part as GuardPart, Requested as GuardRequested,
             check_part as check_guard_part,
         },
     };
     pub use ::axum;
-    pub use inventory;
     pub use serde_json;
 }

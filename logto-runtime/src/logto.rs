@@ -48,11 +48,8 @@ impl Inner {
 impl LogtoBuilder {
     /// Validates everything and builds the client. No request is sent yet: discovery
     /// happens at the first sign-in.
-    /// Fails too when a `#[logto::protected]` guard linked into this program asks for a
-    /// scope or resource the config never requests (the error names the handler).
     pub fn build(self) -> Result<Logto, Error> {
         let settings = self.validate()?;
-        crate::guard::check_registered(&settings.scopes, &settings.resources)?;
         Ok(Logto::from_settings(settings))
     }
 }

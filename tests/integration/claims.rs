@@ -11,6 +11,7 @@ use crate::support::{TestApp, provider, serve};
 
 /// Claims from the ID token only.
 #[derive(Claims, Debug)]
+#[claims(config = ClaimsAuth)]
 pub struct IdTokenUser {
     pub sub: String,
     pub name: Option<String>,
@@ -26,6 +27,7 @@ pub struct IdTokenUser {
 
 /// Claims that need the userinfo endpoint.
 #[derive(Claims, Debug)]
+#[claims(config = ClaimsAuth)]
 pub struct UserinfoUser {
     pub sub: String,
     pub custom_data: Option<Value>,

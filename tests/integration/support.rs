@@ -12,8 +12,7 @@ use axum::{
     routing::get,
 };
 use logto::{
-    AuthRejection, Context, Logto, LogtoBuilder, RedirectToSignIn, TokenRequest,
-    claims::IdTokenClaims,
+    Context, Logto, LogtoBuilder, RedirectToSignIn, Rejection, TokenRequest, claims::IdTokenClaims,
 };
 use logto_test_support::{Idp, TestClock, idp, unique_id};
 use serde::Deserialize;
@@ -129,7 +128,7 @@ async fn home(ctx: Context) -> Json<Value> {
 async fn profile(ctx: Context) -> Response {
     match ctx.id_token_claims() {
         Some(claims) => Json(json!({ "claims": claims })).into_response(),
-        None => AuthRejection::SignedOut.into_response(),
+        None => Rejection::SignedOut.into_response(),
     }
 }
 

@@ -37,10 +37,40 @@ pub(super) fn check(input: Input, errors: &mut Errors) -> ClaimsType {
         }
         fields.push(checked);
     }
-    ClaimsType {
+    let claims = ClaimsType {
         ident: input.ident,
         fields,
+        config: input.config,
+    };
+    require_config(&claims, errors);
+    claims
+}
+
+/// A type that reads claims of a scope beyond those every sign-in requests names the
+/// config that requests it, so the build can check it does: without that scope the
+/// provider leaves the claims out, and the fields would quietly be `None`.
+fn require_config(claims: &ClaimsType, errors: &mut Errors) {
+    if claims.config.is_some() {
+        return;
     }
+    let needed = claims.scope_fields();
+    let Some((_, field)) = needed.first() else {
+        return;
+    };
+    let all: Vec<String> = needed.iter().map(|(s, _)| format!("`{s}`")).collect();
+    let ty = &claims.ident;
+    errors.spanned(
+        &field.ident,
+        format!(
+            "`{ty}` reads claims of the scope{} {}, which a sign-in requests only when its \
+             config asks (else `{}` is always empty): name the config on the type, \
+             `#[claims(config = Auth)]`, list `{ty}` in its `claims = [...]`, and the build \
+             checks that it does",
+            if all.len() == 1 { "" } else { "s" },
+            all.join(", "),
+            field.ident.unraw(),
+        ),
+    );
 }
 
 /// The tokens that name the claim: the `rename` literal, else the field's name.

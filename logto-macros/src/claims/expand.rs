@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::Ident;
+use syn::{Ident, spanned::Spanned};
 
 use super::model::{ClaimField, ClaimsType};
 use crate::catalog::{Presence, Source};
@@ -25,7 +25,12 @@ pub(super) fn implementation(claims: &ClaimsType) -> TokenStream {
     let map = json_map();
     let fields = claims.fields.iter().map(decode_field);
     let extractors = extractors(ident);
+    let config_checks = claims
+        .config
+        .as_ref()
+        .map(|config| config_checks(claims, config));
     quote! {
+        #config_checks
         const _: () = {
             #[automatically_derived]
             impl ::logto::Claims for #ident {
@@ -43,6 +48,46 @@ pub(super) fn implementation(claims: &ClaimsType) -> TokenStream {
             #extractors
         };
     }
+}
+
+/// One check per scope against the named config, failing the build on the first field
+/// that needs a scope the config does not request. The check is a trait bound rather
+/// than a `const` panic so that rustc reports it in our words (`on_unimplemented`), not
+/// as "evaluation panicked"; the scope and the names are known here, so the words are
+/// complete.
+fn config_checks(claims: &ClaimsType, config: &syn::Path) -> TokenStream {
+    let ty = &claims.ident;
+    let config_name = crate::attr::path_to_string(config);
+    let checks = claims.scope_fields().into_iter().map(|(scope, field)| {
+        let message = format!(
+            "`{ty}` reads claims of the scope `{scope}`, which `{config_name}` never requests"
+        );
+        let label = format!("without `{scope}`, this field is always empty");
+        let note = format!(
+            "add `{ty}` to `claims = [...]` in the #[logto::config] of `{config_name}`, which \
+             requests every scope its fields need"
+        );
+        // Spanned on the field, so the error points at what would be empty; the bound on
+        // `Config` is spanned on the user's path, so a type that is no config says so.
+        let requested = quote_spanned! {config.span()=>
+            ::logto::__private::GuardRequested::of::<#config>()
+        };
+        let field_span = field.ident.span();
+        let check = quote_spanned! {field_span=>
+            const _: () = requested::<Check<{ #requested.scope(#scope) }>>();
+        };
+        quote! {
+            const _: () = {
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                trait ScopeRequested {}
+                struct Check<const REQUESTED: bool>;
+                impl ScopeRequested for Check<true> {}
+                const fn requested<T: ScopeRequested>() {}
+                #check
+            };
+        }
+    });
+    quote!(#(#checks)*)
 }
 
 /// `field: __claims.optional::<T>("claim", source)?`, spanned at the field's type so a
@@ -81,7 +126,7 @@ fn extractors(ident: &Ident) -> TokenStream {
         where
             __S: ::core::marker::Send + ::core::marker::Sync,
         {
-            type Rejection = ::logto::__private::AuthRejection;
+            type Rejection = ::logto::__private::Rejection;
 
             fn from_request_parts(
                 parts: &mut #parts,
@@ -98,7 +143,7 @@ fn extractors(ident: &Ident) -> TokenStream {
         where
             __S: ::core::marker::Send + ::core::marker::Sync,
         {
-            type Rejection = ::logto::__private::AuthRejection;
+            type Rejection = ::logto::__private::Rejection;
 
             fn from_request_parts(
                 parts: &mut #parts,

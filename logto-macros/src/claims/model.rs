@@ -14,6 +14,8 @@ pub(super) struct ClaimsType {
     pub ident: Ident,
     /// Its fields, in order.
     pub fields: Vec<ClaimField>,
+    /// The config checked at compile time to request [`Self::scopes`].
+    pub config: Option<syn::Path>,
 }
 
 /// A field and the claim it reads.
@@ -48,6 +50,18 @@ impl ClaimsType {
             }
         }
         scopes
+    }
+
+    /// Each scope of [`Self::scopes`] with the first field that needs it.
+    pub(super) fn scope_fields(&self) -> Vec<(&str, &ClaimField)> {
+        let mut found: Vec<(&str, &ClaimField)> = Vec::new();
+        for field in &self.fields {
+            let scope = field.scope.as_str();
+            if !scopes::is_always_requested(scope) && !found.iter().any(|(s, _)| *s == scope) {
+                found.push((scope, field));
+            }
+        }
+        found
     }
 
     /// Whether a field reads a claim only the userinfo endpoint sends.

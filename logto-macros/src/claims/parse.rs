@@ -5,7 +5,7 @@ use darling::{FromMeta, ast::NestedMeta};
 use syn::{Data, DeriveInput, Fields, GenericParam, Ident, LitStr, Meta, Path, Type};
 
 use crate::{
-    attr::{self, Arg, CLAIM, CLAIM_KEYS},
+    attr::{self, Arg, CLAIM, CLAIM_KEYS, CLAIMS_ATTR, CLAIMS_KEYS},
     errors::Errors,
 };
 
@@ -18,6 +18,8 @@ pub(super) struct Input {
     pub ident: Ident,
     /// Its fields, in order.
     pub fields: Vec<FieldInput>,
+    /// `#[claims(config = Auth)]`: the config that requests its scopes.
+    pub config: Option<Path>,
 }
 
 /// One named field.
@@ -93,9 +95,11 @@ pub(super) fn input(input: &DeriveInput, errors: &mut Errors) -> Option<Input> {
             })
         })
         .collect();
+    let config = type_attrs(&input.attrs, errors);
     Some(Input {
         ident: input.ident.clone(),
         fields,
+        config,
     })
 }
 
@@ -130,6 +134,46 @@ fn check_generics(generics: &syn::Generics, errors: &mut Errors) {
             ),
         }
     }
+}
+
+/// `#[claims]` for the shared argument handling of [`attr`].
+struct ClaimsTypeAttr;
+
+impl attr::Attribute for ClaimsTypeAttr {
+    const CONTEXT: &'static str = "`#[claims]`";
+    const KEYS: &'static [attr::Symbol] = CLAIMS_KEYS;
+}
+
+/// What darling reads of `#[claims(...)]`.
+#[derive(FromMeta)]
+struct TypeRaw {
+    #[darling(multiple, with = read_config)]
+    config: Vec<Arg<Path>>,
+}
+
+fn read_config(meta: &Meta) -> darling::Result<Arg<Path>> {
+    attr::config(meta, "`#[claims]`")
+}
+
+/// The config named by the struct's `#[claims(config = ...)]` attributes, if any.
+fn type_attrs(attrs: &[syn::Attribute], errors: &mut Errors) -> Option<Path> {
+    let mut metas = Vec::new();
+    for attribute in attrs.iter().filter(|a| a.path() == &CLAIMS_ATTR) {
+        match &attribute.meta {
+            Meta::List(list) => {
+                if let Some(parsed) = errors.take(NestedMeta::parse_meta_list(list.tokens.clone()))
+                {
+                    metas.extend(parsed);
+                }
+            }
+            other => errors.spanned(
+                other,
+                "name the config that requests this type's scopes: `#[claims(config = Auth)]`",
+            ),
+        }
+    }
+    let raw = attr::read::<ClaimsTypeAttr, TypeRaw>(metas, errors)?;
+    attr::once::<ClaimsTypeAttr, _>(raw.config, errors).map(|arg| arg.value)
 }
 
 /// `#[claim]` for the shared argument handling of [`attr`].

@@ -5,8 +5,17 @@ use syn::{DeriveInput, parse_quote};
 use super::{check, expand, model::ClaimsType, parse};
 use crate::{catalog::Source, errors::Errors};
 
-/// The checked model, or every error message.
-fn run(input: DeriveInput) -> Result<ClaimsType, Vec<String>> {
+/// The checked model, or every error message, of `input` with `#[claims(config = Auth)]`
+/// unless it has its own `#[claims]`: most tests are about the fields.
+fn run(mut input: DeriveInput) -> Result<ClaimsType, Vec<String>> {
+    if !input.attrs.iter().any(|a| a.path().is_ident("claims")) {
+        input.attrs.push(parse_quote!(#[claims(config = Auth)]));
+    }
+    run_as_written(input)
+}
+
+/// The checked model, or every error message, of `input` as written.
+fn run_as_written(input: DeriveInput) -> Result<ClaimsType, Vec<String>> {
     let mut errors = Errors::default();
     let parsed = parse::input(&input, &mut errors);
     let claims = parsed.map(|parsed| check::check(parsed, &mut errors));
@@ -433,5 +442,73 @@ fn a_field_whose_attribute_cannot_be_read_is_not_checked_further() {
     assert!(
         errors[1].starts_with("unknown argument `renam` of `#[claim]`: did you mean `rename`?"),
         "{errors:#?}"
+    );
+}
+
+#[test]
+fn a_type_that_needs_a_scope_names_its_config() {
+    let found = match run_as_written(parse_quote! {
+        struct User {
+            sub: String,
+            name: Option<String>,
+            email: Option<String>,
+            custom_data: Option<serde_json::Value>,
+        }
+    }) {
+        Ok(_) => panic!("expected an error"),
+        Err(found) => found,
+    };
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].contains("`User` reads claims of the scopes `email`, `custom_data`")
+            && found[0].contains("`#[claims(config = Auth)]`, list `User` in its `claims = [...]`")
+            && found[0].contains("else `email` is always empty"),
+        "{found:#?}"
+    );
+    // Only what every sign-in requests: nothing to check, no config needed.
+    let claims = run_as_written(parse_quote! {
+        struct Profile { sub: String, name: Option<String>, username: Option<String> }
+    })
+    .unwrap_or_else(|errors| panic!("{errors:#?}"));
+    assert!(claims.config.is_none() && claims.scopes().is_empty());
+}
+
+#[test]
+fn a_named_config_is_checked_once_per_scope() {
+    let claims = run_as_written(parse_quote! {
+        #[claims(config = crate::Auth)]
+        struct User { sub: String, email: Option<String>, email_verified: Option<bool>, phone_number: Option<String> }
+    })
+    .unwrap_or_else(|errors| panic!("{errors:#?}"));
+    assert_eq!(claims.config, Some(parse_quote!(crate::Auth)));
+    let file: syn::File =
+        syn::parse2(expand::implementation(&claims)).unwrap_or_else(|error| panic!("{error}"));
+    let text = quote::quote!(#file).to_string();
+    assert_eq!(text.matches("trait ScopeRequested").count(), 2, "{text}");
+    assert!(
+        text.contains(
+            "`User` reads claims of the scope `phone`, which `crate::Auth` never requests"
+        ),
+        "{text}"
+    );
+    // The attribute's mistakes, in its own words.
+    let found = match run_as_written(parse_quote! {
+        #[claims(config = "Auth", confg = Auth)]
+        struct User { sub: String }
+    }) {
+        Ok(_) => panic!("expected errors"),
+        Err(found) => found,
+    };
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains("unknown argument `confg` of `#[claims]`: did you mean `config`?")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains("`config` names the type of your `#[logto::config]`")),
+        "{found:#?}"
     );
 }

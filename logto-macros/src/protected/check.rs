@@ -72,6 +72,9 @@ pub(super) fn check(args: Args, errors: &mut Errors) -> Guard {
              `allow_organization_scoped_tokens`",
         );
     }
+    if args.config.is_none() {
+        require_config(&scopes, &resource, &organization, errors);
+    }
     Guard {
         scopes,
         resource,
@@ -80,6 +83,41 @@ pub(super) fn check(args: Args, errors: &mut Errors) -> Guard {
         bearer_only: args.bearer_only.is_some(),
         redirect: args.redirect.is_some(),
         allow_organization_scoped_tokens: args.allow_organization_scoped_tokens.is_some(),
+    }
+}
+
+/// A guard that needs anything of the config (a scope, a resource, an organization)
+/// names it, so the build checks it against that config: the alternative, a check of
+/// every guard in the process against every client built in it, refuses an app that
+/// runs two clients, and only at startup.
+fn require_config(
+    scopes: &[LitStr],
+    resource: &Option<LitStr>,
+    organization: &Option<LitStr>,
+    errors: &mut Errors,
+) {
+    let needs = scopes
+        .first()
+        .map(|lit| (lit, format!("scope = \"{}\"", lit.value())))
+        .or_else(|| {
+            resource
+                .as_ref()
+                .map(|lit| (lit, format!("resource = \"{}\"", lit.value())))
+        })
+        .or_else(|| {
+            organization
+                .as_ref()
+                .map(|lit| (lit, format!("organization = \"{}\"", lit.value())))
+        });
+    if let Some((lit, argument)) = needs {
+        errors.spanned(
+            lit,
+            format!(
+                "this guard needs `{argument}` of the config, so it names the config that \
+                 provides it, to be checked at compile time: add `config = Auth` (your \
+                 `#[logto::config]` type) to {CONTEXT}"
+            ),
+        );
     }
 }
 

@@ -15,18 +15,12 @@ pub(super) fn guarded(handler: &Handler, guard: &Guard) -> TokenStream {
     let vis = &item.vis;
     let marker = format_ident!("__logto_guard_{}", syn::ext::IdentExt::unraw(name));
     let spec = spec(handler, guard);
-    let checks = match &guard.config {
-        Some(config) => config_checks(name, &marker, guard, config),
-        // No config in sight: the guard registers itself, and building the client
-        // checks it before the first request.
-        None => quote! {
-            ::logto::__private::inventory::submit! {
-                ::logto::__private::Registered(
-                    <#marker as ::logto::__private::GuardDef>::SPEC
-                )
-            }
-        },
-    };
+    // A guard that needs nothing of the config (`check::require_config`) has nothing to
+    // check against one.
+    let checks = guard
+        .config
+        .as_ref()
+        .map(|config| config_checks(name, &marker, guard, config));
     let mut item = item.clone();
     // First, so the guard runs before every other extractor: a refused request never
     // has its body read.
@@ -83,7 +77,7 @@ fn spec(handler: &Handler, guard: &Guard) -> TokenStream {
 /// `const` assertions against the named config: `cargo check` evaluates a free `const`
 /// item (unlike an assertion in a generic impl, which waits for monomorphization), so a
 /// guard the config cannot satisfy fails the build. The rule and its wording are the
-/// runtime's (`check_guard_part`, the one the startup check runs); each part of the
+/// runtime's (`check_guard_part`, the one `Guard` layers run when built); each part of the
 /// guard is judged in its own item, which panics on the argument at fault.
 fn config_checks(
     handler: &Ident,

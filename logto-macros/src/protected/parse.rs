@@ -183,17 +183,7 @@ fn read_organization(meta: &Meta) -> darling::Result<Arg<LitStr>> {
 }
 
 fn read_config(meta: &Meta) -> darling::Result<Arg<Path>> {
-    let value = attr::value(meta, "config = Auth", CONTEXT)?;
-    match unwrap_expr(value) {
-        Expr::Path(path) if path.qself.is_none() => Ok(Arg {
-            key: meta.path().clone(),
-            value: path.path.clone(),
-        }),
-        _ => Err(attr::error(
-            value,
-            "`config` names the type of your `#[logto::config]`: write `config = Auth`",
-        )),
-    }
+    attr::config(meta, CONTEXT)
 }
 
 fn read_flag(meta: &Meta) -> darling::Result<Arg<()>> {

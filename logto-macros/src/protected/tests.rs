@@ -66,6 +66,7 @@ fn reads_every_argument_into_the_model() {
     assert!(guard.bearer_only && !guard.redirect && !guard.allow_organization_scoped_tokens);
 
     let guard = checked(quote!(
+        config = Auth,
         organization = "org_id",
         scope = "read:members",
         redirect
@@ -98,8 +99,8 @@ fn every_key_reaches_the_derive() {
 }
 
 #[test]
-fn prepends_the_guard_and_registers_it() {
-    let items = expanded(quote!(scope = "read"));
+fn prepends_the_guard() {
+    let items = expanded(quote!(config = Auth, scope = "read"));
     let Some(Item::Fn(handler)) = items.iter().find(|item| matches!(item, Item::Fn(_))) else {
         panic!("no handler in {items:#?}");
     };
@@ -118,15 +119,37 @@ fn prepends_the_guard_and_registers_it() {
             .iter()
             .any(|item| matches!(item, Item::Struct(s) if s.ident == "__logto_guard_orders"))
     );
-    // No config named: the guard registers itself for the startup check.
+}
+
+#[test]
+fn a_guard_that_needs_the_config_names_it() {
+    for args in [
+        quote!(scope = "read"),
+        quote!(resource = "https://api.example.com"),
+        quote!(organization = "org_id"),
+    ] {
+        let found = errors(args.clone(), handler());
+        assert_eq!(found.len(), 1, "{args}: {found:?}");
+        assert!(
+            found[0].contains("so it names the config that provides it")
+                && found[0].contains("add `config = Auth`"),
+            "{args}: {found:?}"
+        );
+    }
+    // Only a signed-in user (or any valid bearer token): nothing to check.
+    assert!(errors(quote!(), handler()).is_empty());
+    assert!(errors(quote!(bearer_only), handler()).is_empty());
+    // Nothing is registered for a check at startup any more.
+    let items = expanded(quote!());
     assert!(
-        items.iter().any(|item| matches!(item, Item::Macro(m) if m.mac.path.segments.last().is_some_and(|s| s.ident == "submit"))),
-        "{items:#?}"
+        !items
+            .iter()
+            .any(|item| matches!(item, Item::Macro(_) | Item::Const(_)))
     );
 }
 
 #[test]
-fn a_named_config_is_checked_at_compile_time_instead() {
+fn a_named_config_is_checked_at_compile_time() {
     let items = expanded(quote!(
         config = Auth,
         scope = ["read", "write"],
@@ -145,6 +168,7 @@ fn a_named_config_is_checked_at_compile_time_instead() {
 fn reports_every_mistake_at_once() {
     let found = errors(
         quote!(
+            config = Auth,
             scope = ["", "read write", "read", "read"],
             resource = "api.example.com",
             organisation = "org",
@@ -274,7 +298,11 @@ fn keeps_the_handler_as_written_on_error() {
 
 #[test]
 fn organization_scoped_tokens_are_an_explicit_flag() {
-    let flagged = checked(quote!(scope = "read", allow_organization_scoped_tokens));
+    let flagged = checked(quote!(
+        config = Auth,
+        scope = "read",
+        allow_organization_scoped_tokens
+    ));
     assert!(flagged.allow_organization_scoped_tokens);
 
     // The name the issue used, a British spelling, and JavaScript's: "did you mean".
@@ -298,7 +326,11 @@ fn organization_scoped_tokens_are_an_explicit_flag() {
 
     // Beside `organization`, which already names the organization: refused, not ignored.
     let found = errors(
-        quote!(organization = "org_id", allow_organization_scoped_tokens),
+        quote!(
+            config = Auth,
+            organization = "org_id",
+            allow_organization_scoped_tokens
+        ),
         handler(),
     );
     assert_eq!(found.len(), 1, "{found:?}");

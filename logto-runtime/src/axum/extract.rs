@@ -4,21 +4,21 @@
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
-use super::{AuthRejection, layer::RequestLogto};
+use super::{Rejection, layer::RequestLogto};
 use crate::{
     claims::Claims,
     context::{self, Context},
 };
 
-fn request_logto(parts: &Parts) -> Result<RequestLogto, AuthRejection> {
+fn request_logto(parts: &Parts) -> Result<RequestLogto, Rejection> {
     parts
         .extensions
         .get::<RequestLogto>()
         .cloned()
-        .ok_or(AuthRejection::MissingLayer)
+        .ok_or(Rejection::MissingLayer)
 }
 
-async fn load<U: Claims>(parts: &Parts) -> Result<Context<U>, AuthRejection> {
+async fn load<U: Claims>(parts: &Parts) -> Result<Context<U>, Rejection> {
     let RequestLogto { logto, handle } = request_logto(parts)?;
     let (claims, live) = match context::load_claims::<U>(&logto.inner, &handle).await? {
         Some((claims, live)) => (Some(claims), Some(live)),
@@ -33,24 +33,21 @@ async fn load<U: Claims>(parts: &Parts) -> Result<Context<U>, AuthRejection> {
 }
 
 impl<S: Send + Sync, U: Claims> FromRequestParts<S> for Context<U> {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         load(parts).await
     }
 }
 
-/// The claims of a signed-in user, or [`AuthRejection::SignedOut`] (401). What
+/// The claims of a signed-in user, or [`Rejection::SignedOut`] (401). What
 /// `#[derive(Claims)]` types use as their extractor.
 #[doc(hidden)]
 pub async fn extract_claims<U: Claims, S: Send + Sync>(
     parts: &mut Parts,
     _state: &S,
-) -> Result<U, AuthRejection> {
-    load::<U>(parts)
-        .await?
-        .claims
-        .ok_or(AuthRejection::SignedOut)
+) -> Result<U, Rejection> {
+    load::<U>(parts).await?.claims.ok_or(Rejection::SignedOut)
 }
 
 /// As [`extract_claims`], with `None` when signed out.
@@ -58,7 +55,7 @@ pub async fn extract_claims<U: Claims, S: Send + Sync>(
 pub async fn extract_optional_claims<U: Claims, S: Send + Sync>(
     parts: &mut Parts,
     _state: &S,
-) -> Result<Option<U>, AuthRejection> {
+) -> Result<Option<U>, Rejection> {
     Ok(load::<U>(parts).await?.claims)
 }
 
@@ -77,24 +74,19 @@ pub async fn extract_optional_claims<U: Claims, S: Send + Sync>(
 pub struct RedirectToSignIn<U>(pub U);
 
 impl<S: Send + Sync, U: Claims> FromRequestParts<S> for RedirectToSignIn<U> {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let context = load::<U>(parts).await?;
         match context.claims {
             Some(claims) => Ok(Self(claims)),
-            None => Err(AuthRejection::RedirectToSignIn {
-                location: crate::oidc::sign_in::sign_in_and_back(
-                    context.logto.sign_in_path(),
-                    &parts.uri,
-                ),
-            }),
+            None => Err(Rejection::signed_out(true, false, &context.logto, parts)),
         }
     }
 }
 
 impl<S: Send + Sync, U: Claims> OptionalFromRequestParts<S> for RedirectToSignIn<U> {
-    type Rejection = AuthRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(
         parts: &mut Parts,

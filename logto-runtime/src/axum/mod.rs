@@ -13,11 +13,9 @@ mod token_route;
 
 pub use extract::RedirectToSignIn;
 pub use extract::{extract_claims, extract_optional_claims};
-pub use guard::{
-    BearerLayer, BearerService, Guard, GuardDef, GuardLayer, GuardRejection, GuardService, Guarded,
-};
+pub use guard::{BearerLayer, BearerService, Guard, GuardDef, GuardLayer, GuardService, Guarded};
 pub use layer::{LogtoLayer, LogtoService};
-pub use rejection::AuthRejection;
+pub use rejection::{AuthRejection, GuardRejection, Rejection};
 
 /// The request's URI as the browser sent it: axum's `OriginalUri` when a nested router
 /// stripped a prefix from `parts.uri`.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{
     layer::RequestLogto,
     page::error_page,
-    rejection::{AuthRejection, code_exchange_status, provider_status},
+    rejection::{Rejection, code_exchange_status, provider_status},
 };
 use crate::{
     Logto, SignInOptions,
@@ -54,7 +54,7 @@ impl Logto {
     pub async fn sign_in(&self, request: &Request, options: &SignInOptions) -> Response {
         let Some(RequestLogto { handle, .. }) = request.extensions().get::<RequestLogto>().cloned()
         else {
-            return AuthRejection::MissingLayer.into_response();
+            return Rejection::MissingLayer.into_response();
         };
         start_sign_in(self, &handle, options).await
     }
@@ -94,7 +94,7 @@ struct SignInQuery {
 async fn sign_in(request: Request) -> Response {
     let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
     else {
-        return AuthRejection::MissingLayer.into_response();
+        return Rejection::MissingLayer.into_response();
     };
     let query = Query::<SignInQuery>::try_from_uri(request.uri()).map(|q| q.0);
     let mut options = logto.inner.settings.sign_in_options.clone();
@@ -110,7 +110,7 @@ async fn sign_in(request: Request) -> Response {
 async fn callback(request: Request) -> Response {
     let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
     else {
-        return AuthRejection::MissingLayer.into_response();
+        return Rejection::MissingLayer.into_response();
     };
     let inner = &logto.inner;
     let params = Query::<CallbackParams>::try_from_uri(request.uri())
@@ -193,7 +193,7 @@ fn same_origin(headers: &HeaderMap, base: &url::Url) -> bool {
 async fn sign_out(request: Request) -> Response {
     let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
     else {
-        return AuthRejection::MissingLayer.into_response();
+        return Rejection::MissingLayer.into_response();
     };
     let inner = &logto.inner;
     if !same_origin(request.headers(), &inner.settings.base_url) {

@@ -26,7 +26,7 @@ use serde_json::json;
 
 use super::{
     layer::RequestLogto,
-    rejection::{AuthRejection, json_error},
+    rejection::{Rejection, json_error},
 };
 use crate::{
     config::{ORGANIZATIONS_RESOURCE, UserScope},
@@ -138,7 +138,7 @@ async fn answer(request: Request) -> Response {
     }
     let Some(RequestLogto { logto, handle }) = request.extensions().get::<RequestLogto>().cloned()
     else {
-        return AuthRejection::MissingLayer.into_response();
+        return Rejection::MissingLayer.into_response();
     };
     let inner = &logto.inner;
     let token_request = match same_origin(request.headers(), &inner.settings.base_url)

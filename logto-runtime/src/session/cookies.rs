@@ -1,55 +1,47 @@
-//! A request's view of its session cookies: read and decrypted on first use, written
-//! back as `Set-Cookie` only when something changed.
-
-use std::borrow::Cow;
+//! A request's view of its session cookies: read and decrypted on first use; written
+//! back by [`set_cookie`](super::set_cookie) only when something changed.
 
 use http::{HeaderMap, header::COOKIE};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
-use super::{
-    SessionData, Transactions, chunks,
-    data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS},
-};
+use super::{SessionData, Transactions, chunks};
 use crate::settings::Settings;
 
 /// A value read lazily from cookies.
 #[derive(Debug)]
-enum Slot<T> {
+pub(super) enum Slot<T> {
     Unread,
     Read {
         value: T,
         /// The request carried a cookie that did not decrypt or has expired: clear it.
         stale: bool,
+        /// Set since it was read: to be written.
         changed: bool,
     },
 }
 
 /// What the session cookie holds when sessions live in a store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct SessionId {
+pub(super) struct SessionId {
     #[serde(rename = "s")]
-    id: String,
+    pub(super) id: String,
 }
 
 /// The session and sign-in cookies of one request.
 #[derive(Debug)]
 pub(crate) struct RequestSession {
     /// Our cookies only, as (name, value).
-    cookies: Vec<(String, String)>,
-    session: Slot<Option<SessionData>>,
-    transactions: Slot<Transactions>,
+    pub(super) cookies: Vec<(String, String)>,
+    pub(super) session: Slot<Option<SessionData>>,
+    pub(super) transactions: Slot<Transactions>,
     /// With a store, the session cookie holds only the session's id.
-    store_mode: bool,
-    id: Slot<Option<String>>,
+    pub(super) store_mode: bool,
+    pub(super) id: Slot<Option<String>>,
     /// The stored version the session was read at (for compare-and-set).
-    version: Option<u64>,
+    pub(super) version: Option<u64>,
     /// A new session id is due (sign-in), so a session id never outlives a sign-in.
-    renew: bool,
+    pub(super) renew: bool,
 }
-
-/// What a sign-in's cookie may always take, whatever the session holds: one sign-in
-/// without a target, sealed (about 350 bytes), with room to spare.
-const MIN_TRANSACTION_BUDGET: usize = 600;
 
 /// The `name=value` pairs of a request's `Cookie` headers. UTF-8, not only visible
 /// ASCII: checking it is a fast word-at-a-time scan of a header that may hold kilobytes.
@@ -65,7 +57,7 @@ fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
         })
 }
 
-fn transactions_name(settings: &Settings) -> String {
+pub(super) fn transactions_name(settings: &Settings) -> String {
     format!("{}_signin", settings.cookie_name)
 }
 
@@ -296,225 +288,6 @@ impl RequestSession {
             Slot::Unread => unreachable!("the slot was filled above"),
         }
     }
-
-    /// The `Set-Cookie` values that bring the browser up to date. Together this SDK's
-    /// cookies stay within `chunks::MAX_COOKIE_BYTES`: a session that would outgrow it
-    /// gives up the tokens it can fetch again (see `Evict for SessionData`).
-    pub(crate) fn set_cookie_headers(&self, settings: &Settings) -> Vec<String> {
-        fn dirty<T>(slot: &Slot<T>) -> bool {
-            matches!(slot, Slot::Read { changed, stale, .. } if *changed || *stale)
-        }
-        // Most responses change nothing: no serialization, no counting.
-        if !dirty(&self.transactions) && !dirty(&self.session) && !dirty(&self.id) {
-            return Vec::new();
-        }
-        let mut headers = Vec::new();
-        let transactions = match &self.transactions {
-            // An empty list is no cookie at all.
-            Slot::Read {
-                value,
-                stale,
-                changed,
-            } => Some(View {
-                value: (!value.0.is_empty()).then_some(value),
-                stale: *stale,
-                changed: *changed,
-            }),
-            Slot::Unread => None,
-        };
-        // Sign-ins share the budget with the session the browser holds (a crafted link
-        // with a long target must not push a signed-in user's cookies past what
-        // proxies accept); one short sign-in always fits.
-        let tx_budget = chunks::MAX_COOKIE_BYTES
-            .saturating_sub(self.held_bytes(&settings.cookie_name))
-            .max(MIN_TRANSACTION_BUDGET);
-        let tx_bytes = self.write(
-            transactions,
-            &transactions_name(settings),
-            TRANSACTION_LIFETIME_SECS,
-            settings,
-            &mut headers,
-            |sealed| chunks::pair_bytes(sealed) <= tx_budget,
-        );
-        let budget = chunks::MAX_COOKIE_BYTES.saturating_sub(tx_bytes);
-        if self.store_mode {
-            let id = match &self.id {
-                Slot::Read { value, .. } => value.as_ref().map(|id| SessionId { id: id.clone() }),
-                Slot::Unread => None,
-            };
-            let view = View::of(&self.id).map(|view| View {
-                value: id.as_ref(),
-                stale: view.stale,
-                changed: view.changed,
-            });
-            self.write(
-                view,
-                &settings.cookie_name,
-                SESSION_LIFETIME_SECS,
-                settings,
-                &mut headers,
-                |_| true,
-            );
-        } else {
-            self.write(
-                View::of(&self.session),
-                &settings.cookie_name,
-                SESSION_LIFETIME_SECS,
-                settings,
-                &mut headers,
-                |sealed| chunks::pair_bytes(sealed) <= budget,
-            );
-        }
-        headers
-    }
-
-    /// Writes a slot's value as cookies of `name` if it changed (or clears a stale
-    /// one); returns the bytes of the `name=value` pairs the browser then holds.
-    /// `fits` says whether the sealed chunks are within budget; while they are not, the
-    /// value gives up what can be fetched again ([`Evict`]).
-    /// The bytes of the `name=value` pairs of the family `name` the browser holds.
-    fn held_bytes(&self, name: &str) -> usize {
-        self.cookies
-            .iter()
-            .filter(|(n, _)| chunks::is_part_of(name, n))
-            .map(|(n, v)| n.len() + 1 + v.len())
-            .sum()
-    }
-
-    fn write<T: Serialize + Evict>(
-        &self,
-        view: Option<View<'_, T>>,
-        name: &str,
-        max_age: i64,
-        settings: &Settings,
-        out: &mut Vec<String>,
-        fits: impl Fn(&[(String, String)]) -> bool,
-    ) -> usize {
-        let held = || self.held_bytes(name);
-        let Some(View {
-            value,
-            stale,
-            changed,
-        }) = view
-        else {
-            return held();
-        };
-        if !changed && !stale {
-            return held();
-        }
-        let mut written = Vec::new();
-        if let Some(value) = value.filter(|_| changed) {
-            let mut value = Cow::Borrowed(value);
-            written = loop {
-                let Ok(plain) = serde_json::to_vec(&*value) else {
-                    return held();
-                };
-                let sealed = chunks::split(name, &settings.keys.seal(name, &plain));
-                if fits(&sealed) {
-                    break sealed;
-                }
-                if !value.to_mut().evict_one() {
-                    // Reading would refuse it: clear the cookie rather than send bytes
-                    // that only make proxies refuse the user's requests.
-                    tracing::error!(
-                        target: "logto::session",
-                        cookie = name,
-                        bytes = chunks::pair_bytes(&sealed),
-                        "a cookie exceeds the cookie budget even without what it can fetch again: cleared (keep sessions in a store)"
-                    );
-                    break Vec::new();
-                }
-            };
-            for (chunk_name, chunk) in &written {
-                out.push(cookie(chunk_name, chunk, max_age, settings.cookie_secure));
-            }
-        }
-        // Whatever the browser holds of this family and we did not just write goes.
-        for (existing, _) in &self.cookies {
-            if chunks::is_part_of(name, existing) && !written.iter().any(|(n, _)| n == existing) {
-                out.push(cookie(existing, "", 0, settings.cookie_secure));
-            }
-        }
-        chunks::pair_bytes(&written)
-    }
-}
-
-/// A read slot, borrowed for writing.
-struct View<'a, T> {
-    value: Option<&'a T>,
-    stale: bool,
-    changed: bool,
-}
-
-impl<'a, T> View<'a, T> {
-    fn of(slot: &'a Slot<Option<T>>) -> Option<Self> {
-        match slot {
-            Slot::Read {
-                value,
-                stale,
-                changed,
-            } => Some(Self {
-                value: value.as_ref(),
-                stale: *stale,
-                changed: *changed,
-            }),
-            Slot::Unread => None,
-        }
-    }
-}
-
-/// What a cookie value may give up to fit the cookie budget.
-trait Evict: Clone {
-    /// Drops one thing that can be fetched again; `false` when nothing is left to drop.
-    fn evict_one(&mut self) -> bool {
-        false
-    }
-}
-
-impl Evict for SessionId {}
-
-impl Evict for Transactions {
-    /// The oldest sign-in goes first; the last one left gives up its target (the
-    /// callback then lands on the base URL).
-    fn evict_one(&mut self) -> bool {
-        if self.0.len() > 1 {
-            self.0.remove(0);
-            return true;
-        }
-        match self.0.first_mut() {
-            Some(tx) if !tx.redirect.is_empty() => {
-                tx.redirect.clear();
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
-impl Evict for SessionData {
-    /// Organization tokens fetched longest ago go first (they share one lifetime, so
-    /// the earliest expiry is the oldest fetch; not the least recently used, which
-    /// would rewrite the cookie on every read), then other API tokens likewise, then
-    /// the cached userinfo. The ID and refresh tokens are the session: never dropped.
-    fn evict_one(&mut self) -> bool {
-        let oldest = |organization: bool| {
-            self.tokens
-                .iter()
-                .filter(|(key, _)| key.ends_with('#') != organization)
-                .min_by_key(|(_, token)| token.expires_at)
-                .map(|(key, _)| key.clone())
-        };
-        if let Some(key) = oldest(true).or_else(|| oldest(false)) {
-            self.tokens.remove(&key);
-            return true;
-        }
-        self.userinfo.take().is_some()
-    }
-}
-
-fn cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}")
 }
 
 #[cfg(test)]
@@ -523,6 +296,7 @@ mod tests {
 
     use super::*;
     use crate::session::Transaction;
+    use crate::session::set_cookie::MIN_TRANSACTION_BUDGET;
 
     #[test]
     fn a_sign_in_on_a_full_session_keeps_the_cookies_within_reach_of_proxies() {

@@ -7,6 +7,7 @@ pub(crate) mod chunks;
 mod cookies;
 pub(crate) mod data;
 mod handle;
+mod set_cookie;
 
 pub(crate) use cookies::RequestSession;
 pub(crate) use data::{CachedUserinfo, SessionData, StoredToken, Transaction, Transactions};

@@ -1,6 +1,10 @@
 use logto::Claims;
 
+#[logto::config(claims = [User])]
+pub struct Auth;
+
 #[derive(Claims)]
+#[claims(config = Auth)]
 pub struct User {
     // A catalog claim is not custom.
     #[claim(custom, scope = "email")]

@@ -4,7 +4,11 @@ pub struct Plan {
     pub name: String,
 }
 
+#[logto::config(claims = [User])]
+pub struct Auth;
+
 #[derive(Claims)]
+#[claims(config = Auth)]
 pub struct User {
     #[claim(custom, scope = "billing", userinfo)]
     pub plan: Option<Plan>,

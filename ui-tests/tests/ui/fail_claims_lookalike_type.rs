@@ -6,7 +6,11 @@ pub struct Address {
     pub city: Option<String>,
 }
 
+#[logto::config(claims = [User])]
+pub struct Auth;
+
 #[derive(Claims)]
+#[claims(config = Auth)]
 pub struct User {
     pub address: Option<Address>,
 }

@@ -7,7 +7,11 @@ use logto::claims::{
 };
 use serde_json::{Map, Value, json};
 
+#[logto::config(claims = [User])]
+pub struct Auth;
+
 #[derive(Claims, Debug)]
+#[claims(config = Auth)]
 pub struct User {
     pub sub: String,
     pub name: Option<String>,

@@ -11,7 +11,11 @@ pub enum Plan {
     Pro,
 }
 
+#[logto::config(claims = [Profile])]
+pub struct Auth;
+
 #[derive(Claims, Debug)]
+#[claims(config = Auth)]
 pub struct Profile {
     #[claim(rename = "sub")]
     pub id: String,

@@ -2,6 +2,7 @@
 use logto::{Claims, Config, UserScope};
 
 #[derive(Claims)]
+#[claims(config = Auth)]
 pub struct User {
     pub sub: String,
     pub email: Option<String>,

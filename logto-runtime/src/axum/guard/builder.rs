@@ -122,12 +122,12 @@ impl Guard {
                  `organization_from_path` requires the one in the path: remove one",
             ));
         }
-        let needs = crate::guard::rule::Needs {
+        let needs = crate::guard_spec::rule::Needs {
             scopes: &self.scopes,
             resource: self.resource,
             organization: self.organization.is_some(),
         };
-        crate::guard::check(&needs, scopes, resources, "the guard")
+        crate::guard_spec::check(&needs, scopes, resources, "the guard")
             .map_err(|problem| ConfigError::new("Guard", problem))
     }
 

@@ -6,19 +6,17 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, RawPathParams};
 use http::request::Parts;
 
-use super::super::{AuthRejection, layer::RequestLogto};
+use super::super::{Rejection, layer::RequestLogto};
 use crate::{
     BearerVerifier, Logto,
     bearer::{BearerError, Credentials, Requirements, verify::Verified},
     context::{self},
-    guard::{GuardSpec, api_resources},
+    guard_spec::{GuardSpec, api_resources},
     logto::Inner,
     session::SessionHandle,
     session_cache,
     tokens::{AccessToken, TokenError, TokenRequest},
 };
-
-use super::*;
 
 /// One guard's rule, borrowed from a [`GuardSpec`] or a [`Guard`].
 #[derive(Debug, Clone, Copy)]
@@ -64,11 +62,11 @@ async fn organization_id<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
     name: &str,
-) -> Result<String, GuardRejection> {
+) -> Result<String, Rejection> {
     let params = RawPathParams::from_request_parts(parts, state)
         .await
         .map_err(|e| {
-            GuardRejection::Misconfigured(format!(
+            Rejection::Misconfigured(format!(
                 "the organization id is read from the path parameter `{name}`: {e}"
             ))
         })?;
@@ -77,7 +75,7 @@ async fn organization_id<S: Send + Sync>(
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
         .ok_or_else(|| {
-            GuardRejection::Misconfigured(format!(
+            Rejection::Misconfigured(format!(
                 "the route has no path parameter `{name}` to read the organization id from: name one in the route \
                  (`/orgs/{{{name}}}/...`) or fix `organization = \"{name}\"`"
             ))
@@ -129,16 +127,16 @@ pub(super) async fn decide<S: Send + Sync>(
     state: &S,
     rule: Rule<'_>,
     own: Option<&BearerVerifier>,
-) -> Result<Granted, GuardRejection> {
+) -> Result<Granted, Rejection> {
     let organization = match rule.organization {
         Some(name) => Some(organization_id(parts, state, name).await?),
         None => None,
     };
     match Credentials::from_headers(&parts.headers) {
-        Credentials::Malformed(why) => Err(GuardRejection::InvalidRequest(why)),
+        Credentials::Malformed(why) => Err(Rejection::InvalidRequest(why)),
         Credentials::Bearer(token) => {
             let Some(verifier) = verifier(own, parts) else {
-                return Err(GuardRejection::Session(AuthRejection::MissingLayer));
+                return Err(Rejection::MissingLayer);
             };
             // A resource requirement accepts global tokens only, unless the guard names
             // the organization or opted into any organization's.
@@ -171,7 +169,7 @@ pub(super) async fn decide<S: Send + Sync>(
             })
         }
         Credentials::None | Credentials::OtherScheme if rule.bearer_only => {
-            Err(GuardRejection::MissingBearerToken)
+            Err(Rejection::MissingBearerToken)
         }
         Credentials::None | Credentials::OtherScheme => {
             let Some(RequestLogto { logto, handle }) =
@@ -179,8 +177,8 @@ pub(super) async fn decide<S: Send + Sync>(
             else {
                 // An API without sessions: only bearer tokens could have passed.
                 return match verifier(own, parts) {
-                    Some(_) => Err(GuardRejection::MissingBearerToken),
-                    None => Err(GuardRejection::Session(AuthRejection::MissingLayer)),
+                    Some(_) => Err(Rejection::MissingBearerToken),
+                    None => Err(Rejection::MissingLayer),
                 };
             };
             let inner = &logto.inner;
@@ -238,7 +236,7 @@ fn token_target<'a>(
     rule: Rule<'a>,
     organization: Option<String>,
     resources: &'a [String],
-) -> Result<Option<(Option<&'a str>, Option<String>)>, GuardRejection> {
+) -> Result<Option<(Option<&'a str>, Option<String>)>, Rejection> {
     if rule.scopes.is_empty()
         && rule.resource.is_none()
         && organization.is_none()
@@ -255,7 +253,7 @@ fn token_target<'a>(
 }
 
 /// Whether the token carries every scope of the rule.
-fn check_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), GuardRejection> {
+fn check_scopes(rule: Rule<'_>, token: Option<&AccessToken>) -> Result<(), Rejection> {
     match token {
         Some(token) if !rule.scopes.iter().all(|scope| token.has_scope(scope)) => {
             Err(BearerError::InsufficientScope {
@@ -278,13 +276,13 @@ async fn session_guard(
     now: i64,
     logto: &Logto,
     handle: SessionHandle,
-) -> Result<Option<AccessToken>, GuardRejection> {
+) -> Result<Option<AccessToken>, Rejection> {
     let inner = &logto.inner;
     let token = match &request {
         None => match context::live_session(inner, &handle).await {
             Ok(Some(_)) => None,
             Ok(None) => return Err(signed_out(rule, logto, parts)),
-            Err(error) => return Err(GuardRejection::Session(error.into())),
+            Err(error) => return Err(error.into()),
         },
         Some(request) => match context::access_token(inner, &handle, request).await {
             Ok(token) => Some(token),
@@ -336,23 +334,16 @@ fn only_resource(resources: &[String]) -> Option<&str> {
     }
 }
 
-fn no_default_resource() -> GuardRejection {
-    GuardRejection::Misconfigured(
+fn no_default_resource() -> Rejection {
+    Rejection::Misconfigured(
         "the guard names no resource and the config does not request exactly one: write \
          `resource = \"...\"` on the guard"
             .into(),
     )
 }
 
-/// 401, or for a page that opted in, a redirect to sign-in that comes back here.
-fn signed_out(rule: Rule<'_>, logto: &Logto, parts: &Parts) -> GuardRejection {
-    if !rule.redirect {
-        return GuardRejection::MissingCredentials;
-    }
-    GuardRejection::RedirectToSignIn {
-        location: crate::oidc::sign_in::sign_in_and_back(
-            logto.sign_in_path(),
-            super::super::original_uri(parts),
-        ),
-    }
+/// 401 with the bearer challenge, or for a page that opted in, a redirect to sign-in
+/// that comes back here.
+fn signed_out(rule: Rule<'_>, logto: &Logto, parts: &Parts) -> Rejection {
+    Rejection::signed_out(rule.redirect, true, logto, parts)
 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 
-use crate::{guard::GuardSpec, tokens::AccessToken};
+use crate::{axum::Rejection, guard_spec::GuardSpec, tokens::AccessToken};
 
 use super::*;
 
@@ -25,7 +25,7 @@ pub trait GuardDef: Send + Sync + 'static {
 pub struct Guarded<D>(PhantomData<D>);
 
 impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
-    type Rejection = GuardRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let granted = decide(parts, state, D::SPEC.into(), None).await?;
@@ -47,7 +47,7 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
 /// # let _: axum::routing::MethodRouter = axum::routing::get(orders);
 /// ```
 impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
-    type Rejection = GuardRejection;
+    type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         if let Some(token) = parts
@@ -69,6 +69,6 @@ impl<S: Send + Sync> FromRequestParts<S> for AccessToken {
         decide(parts, state, rule, None)
             .await?
             .access_token(parts)
-            .ok_or(GuardRejection::MissingCredentials)
+            .ok_or(Rejection::MissingCredentials)
     }
 }

@@ -10,14 +10,12 @@ mod builder;
 mod decision;
 mod extract;
 mod layer;
-mod rejection;
 
 pub use builder::Guard;
 pub(crate) use decision::Granted;
 use decision::{Rule, decide};
 pub use extract::{GuardDef, Guarded};
 pub use layer::{BearerLayer, BearerService, GuardLayer, GuardService};
-pub use rejection::GuardRejection;
 
 #[cfg(test)]
 mod tests {

@@ -1,16 +1,15 @@
-//! What `#[logto::protected]` guards ask for, and the checks that catch a guard the
-//! config cannot satisfy before the first request.
+//! What `#[logto::protected]` guards ask for, and the rule that says whether a config
+//! can satisfy it.
 //!
-//! A guard that names its config (`config = Auth`) is checked at compile time, by
-//! `const` assertions built on the `const fn`s of [`rule`]. Every other guard registers
-//! itself at link time (`inventory`), and building a [`Logto`](crate::Logto) or a
-//! [`BearerVerifier`](crate::BearerVerifier) checks all of them against its config:
-//! startup fails with a [`ConfigError`] that names the handler.
+//! A guard that needs anything of the config (a scope, a resource, an organization)
+//! names it (`config = Auth`) and is checked at compile time, by `const` assertions
+//! built on the `const fn`s of [`rule`]. A guard built at run time
+//! ([`Guard`](crate::Guard)) is checked by the same rule when it is built.
 
 pub(crate) mod rule;
 
 use self::rule::{ConfigName, Needs, Requested};
-use crate::{config::ORGANIZATIONS_RESOURCE, error::ConfigError};
+use crate::config::ORGANIZATIONS_RESOURCE;
 
 /// A guard as `#[logto::protected]` writes it down; not a public API.
 #[doc(hidden)]
@@ -42,48 +41,6 @@ impl GuardSpec {
             resource: self.resource,
             organization: self.organization.is_some(),
         }
-    }
-}
-
-/// A guard registered for the startup check; not a public API.
-#[doc(hidden)]
-pub struct Registered(pub &'static GuardSpec);
-
-inventory::collect!(Registered);
-
-/// Checks every registered guard against a config's scopes and resources.
-pub(crate) fn check_registered(scopes: &[String], resources: &[String]) -> Result<(), ConfigError> {
-    check_all(
-        inventory::iter::<Registered>.into_iter().map(|r| r.0),
-        scopes,
-        resources,
-    )
-}
-
-pub(crate) fn check_all<'a>(
-    guards: impl IntoIterator<Item = &'a GuardSpec>,
-    scopes: &[String],
-    resources: &[String],
-) -> Result<(), ConfigError> {
-    let problems: Vec<String> = guards
-        .into_iter()
-        .filter_map(|spec| {
-            let guard = format!("the guard of `{}` ({})", spec.handler, spec.location);
-            check(&spec.needs(), scopes, resources, &guard)
-                .err()
-                // Only a registered guard can move this check to compile time.
-                .map(|problem| {
-                    format!(
-                        "{problem}, or name the config on the guard (`config = Auth`) to \
-                         check it at compile time"
-                    )
-                })
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ConfigError::new("#[logto::protected]", problems.join("; ")))
     }
 }
 
@@ -123,37 +80,6 @@ mod tests {
 
     fn strings(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    const SPEC: GuardSpec = GuardSpec {
-        handler: "app::orders",
-        location: "src/main.rs:12",
-        scopes: &["write"],
-        resource: None,
-        organization: None,
-        allow_organization_scoped_tokens: false,
-        bearer_only: false,
-        redirect: false,
-    };
-
-    #[test]
-    fn names_the_handler_and_the_fix() {
-        let scopes = strings(&["openid", "read"]);
-        let resources = strings(&["https://api.example.com"]);
-        let error = check_all([&SPEC], &scopes, &resources).unwrap_err();
-        assert_eq!(error.setting, "#[logto::protected]");
-        assert!(
-            error
-                .problem
-                .contains("the guard of `app::orders` (src/main.rs:12)"),
-            "{error}"
-        );
-        assert!(
-            error.problem.contains("add \"write\" to `scopes`"),
-            "{error}"
-        );
-        let scopes = strings(&["openid", "read", "write"]);
-        assert!(check_all([&SPEC], &scopes, &resources).is_ok());
     }
 
     #[test]

@@ -3,10 +3,9 @@
 //!
 //! Every function here is a `const fn` on plain lists, so the one rule runs in both
 //! places a guard is judged: in the `const` assertions `#[logto::protected(config = ...)]`
-//! generates (compile time) and in the startup check of every other guard and of
-//! [`Guard`](crate::Guard) layers (run time). [`Unmet::pieces`] is the one wording of
-//! both; only the names differ (the config's type at compile time, "the config" at run
-//! time, which does not know it).
+//! generates (compile time) and when a [`Guard`](crate::Guard) layer is built (run
+//! time). [`Unmet::pieces`] is the one wording of both; only the names differ (the
+//! config's type at compile time, "the config" at run time, which does not know it).
 
 use crate::config::{BASE_SCOPES, Config, ORGANIZATIONS_RESOURCE, UserScope, str_eq};
 
