@@ -72,24 +72,10 @@ impl UserScope {
 }
 
 /// Scopes every sign-in requests, as Logto's SDKs do.
-pub(crate) const BASE_SCOPES: [&str; 3] = ["openid", "offline_access", "profile"];
-
+pub(crate) use logto_rule::BASE_SCOPES;
 /// `a == b` in a const context, for the compile-time checks the macros generate.
 #[doc(hidden)]
-pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
+pub use logto_rule::str_eq;
 
 /// The resource Logto SDKs add whenever the organizations scope is requested.
-pub const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
+pub const ORGANIZATIONS_RESOURCE: &str = logto_rule::ORGANIZATIONS_RESOURCE;

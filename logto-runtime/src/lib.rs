@@ -72,8 +72,8 @@ pub mod __private {
     pub use crate::guard_spec::{
         GuardSpec,
         rule::{
-            ConfigName, Message as GuardMessage, Part as GuardPart, Requested as GuardRequested,
-            check_part as check_guard_part,
+            ConfigName, Kind as GuardKind, Part as GuardPart, Requested as GuardRequested,
+            requested_of, unmet_is as guard_unmet_is,
         },
     };
     pub use ::axum;

@@ -70,7 +70,7 @@ fn config_checks(claims: &ClaimsType, config: &syn::Path) -> TokenStream {
         // Spanned on the field, so the error points at what would be empty; the bound on
         // `Config` is spanned on the user's path, so a type that is no config says so.
         let requested = quote_spanned! {config.span()=>
-            ::logto::__private::GuardRequested::of::<#config>()
+            ::logto::__private::requested_of::<#config>()
         };
         let field_span = field.ident.span();
         let check = quote_spanned! {field_span=>

@@ -6,6 +6,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Ident, LitStr, ext::IdentExt, spanned::Spanned};
 
 use super::model::{Guard, Handler};
+use logto_rule::{ConfigName, Kind, Needs, Part};
+
 use crate::attr::path_to_string;
 
 /// The handler with its guard.
@@ -74,11 +76,12 @@ fn spec(handler: &Handler, guard: &Guard) -> TokenStream {
     }
 }
 
-/// `const` assertions against the named config: `cargo check` evaluates a free `const`
-/// item (unlike an assertion in a generic impl, which waits for monomorphization), so a
-/// guard the config cannot satisfy fails the build. The rule and its wording are the
-/// runtime's (`check_guard_part`, the one `Guard` layers run when built); each part of the
-/// guard is judged in its own item, which panics on the argument at fault.
+/// Checks against the named config, one per way each part of the guard can fail
+/// ([`logto_rule::possible`]): a trait bound that holds only when that failure does
+/// not, so `cargo check` reports it (a free item, evaluated without monomorphization).
+/// The message is the rule's own wording ([`logto_rule::Unmet::pieces`]), given to
+/// rustc with `#[diagnostic::on_unimplemented]`, so the error reads as ours rather than
+/// as "evaluation panicked", on the argument at fault.
 fn config_checks(
     handler: &Ident,
     marker: &Ident,
@@ -88,41 +91,70 @@ fn config_checks(
     let config_name = format!("`{}`", path_to_string(config));
     let attribute = format!("the #[logto::config] of {config_name}");
     let subject = format!("the guard of `{}`", handler.unraw());
+    let scopes: Vec<String> = guard.scopes.iter().map(LitStr::value).collect();
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let resource = guard.resource.as_ref().map(LitStr::value);
+    let needs = Needs {
+        scopes: &scopes,
+        resource: resource.as_deref(),
+        organization: guard.organization.is_some(),
+    };
+    let name = ConfigName {
+        name: &config_name,
+        attribute: &attribute,
+    };
     // What the config requests, read through a bound on the user's token: a type that
     // is no config fails there, with rustc's "the trait `Config` is not implemented"
     // and its hints, once (every check spells the bound alike, so rustc reports it once).
     let requested = quote_spanned! {config.span()=>
-        const fn config<C: ::logto::Config>() -> ::logto::__private::GuardRequested<'static> {
-            ::logto::__private::GuardRequested::of::<C>()
-        }
+        ::logto::__private::requested_of::<#config>()
     };
-    let check = |span: Span, part: TokenStream| {
-        // An item, not a local binding: it resolves from the user's span even when the
-        // attribute comes out of their `macro_rules!`.
-        let panic = quote_spanned! {span=>
-            ::core::panic!("{}", MESSAGE.as_str())
-        };
-        quote! {
-            const _: () = {
-                #requested
-                const MESSAGE: ::logto::__private::GuardMessage = ::logto::__private::check_guard_part(
-                    <#marker as ::logto::__private::GuardDef>::SPEC,
-                    config::<#config>(),
-                    ::logto::__private::GuardPart::#part,
-                    #subject,
-                    ::logto::__private::ConfigName { name: #config_name, attribute: #attribute },
-                );
-                if !MESSAGE.is_empty() {
-                    #panic
+    let check = |span: Span, part: Part, part_tokens: TokenStream| -> Vec<TokenStream> {
+        logto_rule::possible(&needs, part)
+            .into_iter()
+            .map(|(kind, unmet)| {
+                let message = unmet.pieces(&subject, name).concat();
+                let (message, note) = match message.split_once(": ") {
+                    Some((what, fix)) => (what.to_owned(), fix.to_owned()),
+                    None => (message.clone(), String::new()),
+                };
+                let label = match kind {
+                    Kind::Scope | Kind::Resource => "never requested by the config",
+                    Kind::NoApiResource => "no API resource for the token",
+                    Kind::SeveralApiResources => "which of the config's API resources?",
+                    Kind::Organizations => "the config never requests organizations",
+                };
+                let kind = format_ident!("{}", format!("{kind:?}"));
+                // An item, not a local binding: it resolves from the user's span even
+                // when the attribute comes out of their `macro_rules!`.
+                let bound = quote_spanned! {span=>
+                    const _: () = met::<Check<{
+                        !::logto::__private::guard_unmet_is(
+                            &<#marker as ::logto::__private::GuardDef>::SPEC.needs(),
+                            &#requested,
+                            ::logto::__private::GuardPart::#part_tokens,
+                            ::logto::__private::GuardKind::#kind,
+                        )
+                    }>>();
+                };
+                quote! {
+                    const _: () = {
+                        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                        trait Met {}
+                        struct Check<const MET: bool>;
+                        impl Met for Check<true> {}
+                        const fn met<T: Met>() {}
+                        #bound
+                    };
                 }
-            };
-        }
+            })
+            .collect()
     };
     let mut checks: Vec<TokenStream> = guard
         .scopes
         .iter()
         .enumerate()
-        .map(|(index, scope)| check(scope.span(), quote!(Scope(#index))))
+        .flat_map(|(index, scope)| check(scope.span(), Part::Scope(index), quote!(Scope(#index))))
         .collect();
     // Where a guard without a resource or organization would fail: on what it does
     // name, else on the config.
@@ -132,11 +164,15 @@ fn config_checks(
         .map(LitStr::span)
         .or_else(|| guard.scopes.first().map(LitStr::span))
         .unwrap_or_else(|| config.span());
-    checks.push(check(resource_span, quote!(Resource)));
+    checks.extend(check(resource_span, Part::Resource, quote!(Resource)));
     let organization_span = guard
         .organization
         .as_ref()
         .map_or_else(|| config.span(), LitStr::span);
-    checks.push(check(organization_span, quote!(Organization)));
+    checks.extend(check(
+        organization_span,
+        Part::Organization,
+        quote!(Organization),
+    ));
     quote!(#(#checks)*)
 }

@@ -156,12 +156,25 @@ fn a_named_config_is_checked_at_compile_time() {
         resource = "https://api.example.com"
     ));
     assert!(!items.iter().any(|item| matches!(item, Item::Macro(_))));
-    // One check per scope, one for the resource, one for the organization.
+    // One check per way the guard can fail: each scope, the resource it names; no
+    // organization, nothing to check there.
     let consts = items
         .iter()
         .filter(|item| matches!(item, Item::Const(c) if c.ident == "_"))
         .count();
-    assert_eq!(consts, 4, "{items:#?}");
+    assert_eq!(consts, 3, "{items:#?}");
+    let text = quote::quote!(#(#items)*).to_string();
+    assert!(
+        text.contains(
+            "the guard of `orders` requires the scope `write`, which `Auth` never requests"
+        ),
+        "{text}"
+    );
+    // Without a resource, the config may request none or several: both are worded.
+    let items = expanded(quote!(config = Auth, scope = "read"));
+    let text = quote::quote!(#(#items)*).to_string();
+    assert!(text.contains("requests no API resource"), "{text}");
+    assert!(text.contains("requests several API resources"), "{text}");
 }
 
 #[test]

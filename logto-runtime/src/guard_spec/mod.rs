@@ -2,8 +2,8 @@
 //! can satisfy it.
 //!
 //! A guard that needs anything of the config (a scope, a resource, an organization)
-//! names it (`config = Auth`) and is checked at compile time, by `const` assertions
-//! built on the `const fn`s of [`rule`]. A guard built at run time
+//! names it (`config = Auth`) and is checked at compile time, by trait bounds on the
+//! `const fn`s of [`rule`] (each failure worded by the macro with the same rule). A guard built at run time
 //! ([`Guard`](crate::Guard)) is checked by the same rule when it is built.
 
 pub(crate) mod rule;
