@@ -23,6 +23,17 @@ use logto::BearerVerifier;
 
 #[tokio::main]
 async fn main() {
+    // The SDK's own warnings (a refused callback, a failed revocation, a store that is
+    // down) go to `tracing` under the `logto::*` targets the README lists; `RUST_LOG`
+    // picks what shows (`RUST_LOG=info,logto=debug`); without it, the SDK's `info`
+    // and everyone's warnings.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,logto=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     if let Err(error) = run().await {
         eprintln!("error: {error}");
         std::process::exit(1);

@@ -16,6 +16,17 @@ mod dev;
 
 #[tokio::main]
 async fn main() {
+    // The SDK's own warnings (a refused callback, a failed revocation, a store that is
+    // down) go to `tracing` under the `logto::*` targets the README lists; `RUST_LOG`
+    // picks what shows (`RUST_LOG=info,logto=debug`); without it, the SDK's `info`
+    // and everyone's warnings.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,logto=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     dev::exit_on_error(run().await);
 }
 

@@ -109,7 +109,7 @@ pub async fn start_bundled_provider(app_id: &str, base_url: &str) -> Result<(Idp
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(&dir)
             .status()
-            .map_err(|e| format!("cannot run npm (install Node.js 20+): {e}"))?;
+            .map_err(|e| format!("cannot run npm (install Node.js 22 or later): {e}"))?;
         if !status.success() {
             return Err("npm ci failed: see its output above".into());
         }

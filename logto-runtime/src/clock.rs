@@ -3,6 +3,32 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time.
+///
+/// [`SystemClock`] unless a test injects its own, through
+/// [`LogtoBuilder::clock`](crate::LogtoBuilder::clock) or
+/// [`BearerVerifierBuilder::clock`](crate::BearerVerifierBuilder::clock):
+///
+/// ```
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+///
+/// use logto::Clock;
+///
+/// /// Always 2026-01-01T00:00:00Z.
+/// struct Fixed;
+///
+/// impl Clock for Fixed {
+///     fn now(&self) -> SystemTime {
+///         UNIX_EPOCH + Duration::from_secs(1_767_225_600)
+///     }
+/// }
+///
+/// assert_eq!(Fixed.unix_seconds(), 1_767_225_600);
+///
+/// #[logto::config]
+/// pub struct Auth;
+/// let builder = logto::Logto::builder::<Auth>().clock(Fixed);
+/// # let _ = builder;
+/// ```
 pub trait Clock: Send + Sync + 'static {
     /// Now.
     fn now(&self) -> SystemTime;
@@ -17,6 +43,12 @@ pub trait Clock: Send + Sync + 'static {
 }
 
 /// The operating system's clock.
+///
+/// ```
+/// use logto::{Clock, SystemClock};
+///
+/// assert!(SystemClock.unix_seconds() > 1_700_000_000);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 

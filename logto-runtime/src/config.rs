@@ -4,6 +4,20 @@
 ///
 /// Implemented by `#[logto::config(...)]` on a unit struct; secrets and deployment URLs
 /// are not part of it: they come from the environment or the builder.
+///
+/// ```
+/// use logto::{Config, UserScope};
+///
+/// #[logto::config(
+///     scopes = [UserScope::Email, "read"],
+///     resources = ["https://shopping.your-app.com/api"],
+/// )]
+/// pub struct Auth;
+///
+/// assert_eq!(Auth::SCOPES, ["email", "read"]);
+/// assert_eq!(Auth::RESOURCES, ["https://shopping.your-app.com/api"]);
+/// assert_eq!(Auth::PROMPT, "consent");
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Logto config",
     label = "not a `#[logto::config]` type",
@@ -25,6 +39,15 @@ pub trait Config: Send + Sync + 'static {
 ///
 /// In `#[logto::config(scopes = [UserScope::Email])]` the macro resolves the variant to
 /// its scope string at compile time.
+///
+/// ```
+/// use logto::{Config, UserScope};
+///
+/// #[logto::config(scopes = [UserScope::Email, UserScope::Organizations])]
+/// pub struct Auth;
+///
+/// assert_eq!(Auth::SCOPES, [UserScope::Email.as_str(), "urn:logto:scope:organizations"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserScope {
@@ -78,4 +101,18 @@ pub(crate) use logto_rule::BASE_SCOPES;
 pub use logto_rule::str_eq;
 
 /// The resource Logto SDKs add whenever the organizations scope is requested.
+///
+/// ```
+/// use logto::{UserScope, config::ORGANIZATIONS_RESOURCE};
+///
+/// #[logto::config(scopes = [UserScope::Organizations])]
+/// pub struct Auth;
+///
+/// let logto = logto::Logto::builder::<Auth>()
+/// #   .endpoint("https://tenant.logto.app").app_id("my-app").app_secret("my-secret")
+/// #   .base_url("http://localhost:3000").cookie_secret("complex_password_at_least_32_characters_long")
+///     .build()?;
+/// assert_eq!(logto.resources(), [ORGANIZATIONS_RESOURCE]);
+/// # Ok::<(), logto::Error>(())
+/// ```
 pub const ORGANIZATIONS_RESOURCE: &str = logto_rule::ORGANIZATIONS_RESOURCE;

@@ -13,6 +13,26 @@ use crate::{
 };
 
 /// Why the user of a request could not be known.
+///
+/// Its `Display` holds the details for the log; a client is told its
+/// [`public_message`](Self::public_message) only.
+///
+/// ```
+/// use logto::{Context, ContextError};
+///
+/// async fn profile(mut ctx: Context) -> String {
+///     match ctx.userinfo().await {
+///         Ok(Some(userinfo)) => format!("{} claims", userinfo.len()),
+///         Ok(None) => "signed out".into(),
+///         Err(error @ ContextError::Provider(_)) => {
+///             tracing::warn!("{error}"); // the provider's URL and transport error
+///             error.public_message().description().to_owned() // no URL in here
+///         }
+///         Err(error) => error.public_message().description().to_owned(),
+///     }
+/// }
+/// # let _: axum::routing::MethodRouter = axum::routing::get(profile);
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
     /// The provider failed (userinfo, or a refresh).
@@ -320,6 +340,41 @@ pub(crate) async fn load_claims<U: Claims>(
 ///
 /// `U` is a `#[derive(Claims)]` type; the default [`IdTokenClaims`](crate::claims::IdTokenClaims)
 /// holds every claim of the ID token untyped. Signed out, `claims()` is `None`.
+///
+/// ```
+/// use logto::{Context, TokenError};
+///
+/// #[logto::config(
+///     scopes = ["read"],
+///     resources = ["https://shopping.your-app.com/api"],
+///     claims = [User],
+/// )]
+/// pub struct Auth;
+///
+/// #[derive(logto::Claims)]
+/// #[claims(config = Auth)]
+/// pub struct User {
+///     pub sub: String,
+///     pub email: Option<String>,
+/// }
+///
+/// // Signed out is not an error here: `claims()` is `None`.
+/// async fn home(ctx: Context<User>) -> String {
+///     match ctx.claims() {
+///         Some(user) => format!("Hello, {}", user.email.as_deref().unwrap_or(&user.sub)),
+///         None => "Signed out".into(),
+///     }
+/// }
+///
+/// // An access token for an API resource, refreshed when it is due.
+/// async fn call_api(ctx: Context<User>) -> Result<String, TokenError> {
+///     let token = ctx.access_token("https://shopping.your-app.com/api").await?;
+///     Ok(format!("Bearer {}", token.as_str()))
+/// }
+/// # let _: axum::Router = axum::Router::new()
+/// #     .route("/", axum::routing::get(home))
+/// #     .route("/call", axum::routing::get(call_api));
+/// ```
 pub struct Context<U = crate::claims::IdTokenClaims> {
     pub(crate) logto: Logto,
     pub(crate) handle: SessionHandle,

@@ -32,6 +32,16 @@ use std::{borrow::Cow, fmt};
 /// HTML pages of the sign-in routes say the same descriptions; a refused callback is
 /// 400 (the user cancelled at the provider, `error=access_denied`, a forged or replayed
 /// callback, an expired sign-in code).
+///
+/// ```
+/// use logto::{ProviderError, PublicMessage};
+///
+/// let error = ProviderError::Timeout { url: "https://tenant.logto.app/oidc/token".into() };
+/// let message: PublicMessage = error.public_message();
+/// assert_eq!(message.code(), "provider_error");
+/// assert!(!message.description().contains("tenant.logto.app")); // the URL is for the log
+/// assert!(error.to_string().contains("tenant.logto.app"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicMessage {
     code: &'static str,
@@ -75,6 +85,23 @@ impl fmt::Display for PublicMessage {
 }
 
 /// A setting that is missing or malformed at startup.
+///
+/// ```
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// let error = logto::Logto::builder::<Auth>()
+///     .endpoint("https://tenant.logto.app")
+///     .app_id("my-app")
+///     .app_secret("my-secret")
+///     .base_url("http://localhost:3000")
+///     .cookie_secret("too short")
+///     .build()
+///     .unwrap_err();
+/// let logto::Error::Config(error) = error else { unreachable!() };
+/// assert_eq!(error.setting, "LOGTO_COOKIE_SECRET");
+/// assert!(error.problem.contains("at least 32 characters"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {problem}")]
 pub struct ConfigError {
@@ -94,6 +121,23 @@ impl ConfigError {
 }
 
 /// Why talking to the provider failed.
+///
+/// `Display` names the URL and the transport error, for the log; what a client sees is
+/// [`public_message`](Self::public_message):
+///
+/// ```
+/// use logto::ProviderError;
+///
+/// let error = ProviderError::Unreachable {
+///     url: "https://tenant.logto.app/oidc/.well-known/openid-configuration".into(),
+///     reason: "connection refused".into(),
+/// };
+/// assert!(error.to_string().contains("connection refused"));
+/// assert_eq!(
+///     error.public_message().description(),
+///     "the sign-in provider is unreachable: try again later"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// Nothing answered at the provider's address.
@@ -147,6 +191,17 @@ impl ProviderError {
 }
 
 /// An OAuth 2.0 error response (RFC 6749 5.2), as Logto sends them.
+///
+/// ```
+/// use logto::{OAuthError, OAuthErrorCode};
+///
+/// let error = OAuthError {
+///     code: OAuthErrorCode::parse("invalid_grant"),
+///     description: Some("grant request is invalid".into()),
+/// };
+/// assert_eq!(error.code, OAuthErrorCode::InvalidGrant);
+/// assert_eq!(error.to_string(), "`invalid_grant`: grant request is invalid");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct OAuthError {
     /// The `error` code.
@@ -166,6 +221,13 @@ impl fmt::Display for OAuthError {
 }
 
 /// The `error` codes of RFC 6749, RFC 6750, RFC 8707 and OIDC Core.
+///
+/// ```
+/// use logto::OAuthErrorCode;
+///
+/// assert_eq!(OAuthErrorCode::parse("invalid_target"), OAuthErrorCode::InvalidTarget);
+/// assert_eq!(OAuthErrorCode::parse("something_new").as_str(), "something_new");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -250,6 +312,23 @@ impl OAuthErrorCode {
 }
 
 /// Why a sign-in callback was refused. No session is created for any of them.
+///
+/// The callback route answers these itself (a 400 page, or 502/503/504 when the
+/// provider failed); an app with its own page takes the words from
+/// [`public_message`](Self::public_message):
+///
+/// ```
+/// use logto::{CallbackError, OAuthError, OAuthErrorCode};
+///
+/// let cancelled = CallbackError::Provider(OAuthError {
+///     code: OAuthErrorCode::AccessDenied,
+///     description: Some("text anyone can put in a URL".into()),
+/// });
+/// let message = cancelled.public_message();
+/// assert_eq!(message.code(), "access_denied");
+/// assert!(!message.description().contains("anyone"));
+/// assert_eq!(CallbackError::UnknownState.public_message().code(), "invalid_request");
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum CallbackError {
     /// The provider redirected back with an `error` parameter.
@@ -310,6 +389,21 @@ impl CallbackError {
 }
 
 /// Everything that can go wrong in the runtime.
+///
+/// What [`Logto::from_env`](crate::Logto::from_env) and the builders return: at
+/// startup, a [`ConfigError`] naming the setting to fix.
+///
+/// ```
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// let error = logto::Logto::builder::<Auth>().build().unwrap_err();
+/// assert!(matches!(error, logto::Error::Config(_)));
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid Logto configuration: LOGTO_ENDPOINT: is not set: set it to the Logto endpoint, for example https://tenant.logto.app"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -15,7 +15,8 @@ use crate::{
     bearer::Credentials,
     claims::IdTokenClaims,
     config::Config,
-    oidc::{self, CallbackParams, sign_in},
+    oidc::{self, CallbackParams},
+    redirect,
     session::{RequestSession, chunks},
     session_cache::{Key, SessionGuardCache},
     settings::{LogtoBuilder, Settings},
@@ -53,7 +54,7 @@ fn settings() -> &'static Settings {
 /// Asserts that `target`, put in a `Location` header by an app at `base`, stays on
 /// `base`'s origin and under its path, as a browser resolves it.
 pub fn assert_stays_local(target: &str, base: &Url) {
-    assert!(target.len() <= sign_in::MAX_TARGET_LEN, "{target:?}");
+    assert!(target.len() <= redirect::MAX_TARGET_LEN, "{target:?}");
     assert!(
         target.starts_with('/') && !target.starts_with("//"),
         "{target:?}"
@@ -83,9 +84,9 @@ pub fn post_sign_in_target(input: &[u8]) {
         let Ok(base) = Url::parse(base) else {
             continue;
         };
-        if let Some(target) = sign_in::local_target(uri, &base) {
+        if let Some(target) = redirect::local_target(uri, &base) {
             assert_stays_local(&target, &base);
-            assert!(sign_in::is_local_target(&target, &base), "{target:?}");
+            assert!(redirect::is_local_target(&target, &base), "{target:?}");
         }
     }
 }

@@ -23,8 +23,11 @@ pub mod fuzzing;
 mod guard_spec;
 mod hash;
 mod jwt;
+#[cfg(test)]
+mod log_targets_tests;
 mod logto;
 mod oidc;
+mod redirect;
 mod seal;
 mod session;
 mod session_cache;

@@ -18,6 +18,32 @@ use crate::{
 ///
 /// Build it with [`Logto::from_env`] or [`Logto::builder`], mount its routes with
 /// [`Logto::routes`] and its session layer with [`Logto::layer`].
+///
+/// ```no_run
+/// use axum::{Router, routing::get};
+/// use logto::{Context, Logto};
+///
+/// #[logto::config(scopes = [logto::UserScope::Email])]
+/// pub struct Auth;
+///
+/// async fn home(ctx: Context) -> String {
+///     match ctx.claims() {
+///         Some(claims) => format!("Hello, {}", claims.sub()),
+///         None => "Signed out: <a href=\"/sign-in\">sign in</a>".into(),
+///     }
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let logto = Logto::from_env::<Auth>()?; // LOGTO_ENDPOINT, LOGTO_APP_ID, ...
+///     let app = Router::new()
+///         .route("/", get(home))
+///         .merge(logto.routes()) // GET /sign-in, GET /callback, POST /sign-out
+///         .layer(logto.layer()); // the session, for every route above
+///     axum::serve(tokio::net::TcpListener::bind("127.0.0.1:3000").await?, app).await?;
+///     Ok(())
+/// }
+/// ```
 #[derive(Clone)]
 pub struct Logto {
     pub(crate) inner: Arc<Inner>,

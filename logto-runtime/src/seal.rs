@@ -62,10 +62,12 @@ impl CookieKeys {
             return None;
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let nonce = Nonce::from_slice(nonce);
+        // From an array, not `from_slice`: generic-array 0.14.8+ deprecates its slice
+        // constructors (our lints would fail after a `cargo update`).
+        let nonce = Nonce::from(<[u8; NONCE_LEN]>::try_from(nonce).ok()?);
         self.keys.iter().find_map(|key| {
             key.decrypt(
-                nonce,
+                &nonce,
                 Payload {
                     msg: ciphertext,
                     aad: name.as_bytes(),

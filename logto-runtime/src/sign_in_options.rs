@@ -3,6 +3,26 @@
 
 /// How a sign-in starts: the app sets these in code; only `post_redirect_uri` may come
 /// from a request (and is checked to be same-origin).
+///
+/// ```
+/// use logto::SignInOptions;
+///
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// // For every sign-in through the sign-in route: straight to the registration form.
+/// let logto = logto::Logto::builder::<Auth>()
+/// #   .endpoint("https://tenant.logto.app").app_id("my-app").app_secret("my-secret")
+/// #   .base_url("http://localhost:3000").cookie_secret("complex_password_at_least_32_characters_long")
+///     .sign_in_options(SignInOptions::new().first_screen("register").login_hint("ada@example.com"))
+///     .build()?;
+/// # let _ = logto;
+///
+/// // For one sign-in started by a handler (`logto.sign_in(&request, &options)`):
+/// let options = SignInOptions::new().post_redirect_uri("/orders?id=7").prompt("login");
+/// # let _ = options;
+/// # Ok::<(), logto::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
 pub struct SignInOptions {
@@ -16,8 +36,9 @@ pub struct SignInOptions {
 }
 
 impl SignInOptions {
-    /// No options: land on the base URL (its path, `/` for `http://host:3000`) after
-    /// sign-in.
+    /// No options: land on the post-sign-in path after sign-in
+    /// ([`LogtoBuilder::post_sign_in_path`](crate::LogtoBuilder::post_sign_in_path);
+    /// by default the base URL's path, `/` for `http://host:3000`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -25,7 +46,7 @@ impl SignInOptions {
     /// Where to land after the callback: a path of this app such as `/orders?id=1`, or
     /// an absolute URL of the same origin, under the base URL's path, at most 2 KB.
     /// It is checked as a browser would read it after normalisation (`/.//host` is
-    /// refused); anything else lands on the base URL (no open redirect).
+    /// refused); anything else lands on the post-sign-in path (no open redirect).
     pub fn post_redirect_uri(mut self, uri: impl Into<String>) -> Self {
         self.post_redirect_uri = Some(uri.into());
         self

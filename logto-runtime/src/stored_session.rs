@@ -297,7 +297,7 @@ pub(crate) async fn refresh_with_store_lock(
         refresh_holding_store_lock(inner, handle, store, &id, data, request, refused, sub).await;
     if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
         // The lock expires by itself.
-        tracing::warn!(%error, "releasing a session's refresh lock failed");
+        tracing::warn!(target: "logto::store", %error, "releasing a session's refresh lock failed");
     }
     result
 }

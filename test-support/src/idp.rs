@@ -54,7 +54,7 @@ impl Idp {
                 Stdio::null()
             })
             .spawn()
-            .map_err(|e| format!("cannot start node (is Node.js 20+ installed?): {e}"))?;
+            .map_err(|e| format!("cannot start node (is Node.js 22 or later installed?): {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout)

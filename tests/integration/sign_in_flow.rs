@@ -2,6 +2,7 @@
 
 use logto_test_support::{Browser, form_action, hidden_inputs, idp::count};
 use reqwest::{StatusCode, header};
+use serde_json::json;
 
 use crate::support::{TestApp, provider};
 
@@ -143,6 +144,39 @@ async fn sign_in_lands_on_the_post_redirect_path_and_never_elsewhere() {
         let response = browser.get(&callback).await;
         assert_eq!(response.headers()[header::LOCATION], "/", "{evil}");
     }
+}
+
+#[tokio::test]
+async fn a_sign_in_that_names_no_page_lands_on_the_post_sign_in_path() {
+    let app = TestApp::start_with("landing", json!({}), |b| b.post_sign_in_path("/orders")).await;
+    // No target, and a refused one: both land on the configured path, not on `/`.
+    for url in [
+        app.url("/sign-in"),
+        app.url(&format!(
+            "/sign-in?post_redirect_uri={}",
+            urlencode("//evil.example/x")
+        )),
+    ] {
+        let browser = Browser::new();
+        let form = browser.open_login_form(&url).await;
+        let callback = browser
+            .submit_login(form, "demo", "demo-password", &app.base)
+            .await;
+        let response = browser.get(&callback).await;
+        assert_eq!(response.headers()[header::LOCATION], "/orders", "{url}");
+        let landing = browser.get(&app.url("/orders")).await;
+        assert_eq!(landing.text().await.unwrap(), "orders");
+    }
+    // A target the sign-in names still wins.
+    let browser = Browser::new();
+    let form = browser
+        .open_login_form(&app.url("/sign-in?post_redirect_uri=/page"))
+        .await;
+    let callback = browser
+        .submit_login(form, "demo", "demo-password", &app.base)
+        .await;
+    let response = browser.get(&callback).await;
+    assert_eq!(response.headers()[header::LOCATION], "/page");
 }
 
 fn urlencode(s: &str) -> String {

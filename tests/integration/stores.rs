@@ -632,6 +632,11 @@ async fn a_stopped_store_is_503_without_its_messages() {
     // The raw error the store's client reports, for the comparison below.
     let raw = store.load("any").await.expect_err("the store is gone");
     let raw = raw.to_string();
+    // What the app's log shows names the store; the bodies below never do.
+    assert!(
+        raw.contains(&format!("redis://127.0.0.1:{}", proxy.port)),
+        "{raw}"
+    );
     for path in [
         "/api/profile",
         "/api/token?resource=https://shopping.example.com/api",
@@ -685,6 +690,42 @@ async fn a_stopped_store_is_503_without_its_messages() {
         !body.contains(raw.as_str()) && !body.contains("os error"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_at_startup_is_named_without_its_password() {
+    // A port nothing listens on: the connection is refused at once.
+    let port = free_port().unwrap();
+    let redis = RedisStore::connect(&format!("redis://:s3cret-pw@127.0.0.1:{port}/0"), "x:")
+        .await
+        .expect_err("nothing listens there");
+    let postgres = PostgresStore::connect(
+        &format!("postgres://app:s3cret-pw@127.0.0.1:{port}/db?password=s3cret-pw"),
+        "public",
+    )
+    .await
+    .expect_err("nothing listens there");
+    for (error, address) in [
+        (redis, format!("redis://127.0.0.1:{port}/0")),
+        (postgres, format!("postgres://app@127.0.0.1:{port}/db")),
+    ] {
+        let shown = error.to_string();
+        assert!(
+            matches!(error, logto::StoreError::Connect { .. }),
+            "{error:?}"
+        );
+        assert!(
+            shown.starts_with(&format!(
+                "cannot connect to the session store at {address}: "
+            )),
+            "{shown}"
+        );
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(!format!("{error:?}").contains("s3cret-pw"), "{error:?}");
+        let public = error.public_message();
+        assert_eq!(public.code(), "session_store_unavailable");
+        assert!(!public.description().contains("127.0.0.1"), "{public:?}");
+    }
 }
 
 /// An instance of an example app, a separate OS process.

@@ -63,7 +63,7 @@ pub async fn extract_optional_claims<U: Claims, S: Send + Sync>(
 /// this page. For pages; APIs take the claims type itself and answer 401.
 ///
 /// ```
-/// use logto_runtime::{RedirectToSignIn, claims::IdTokenClaims};
+/// use logto::{RedirectToSignIn, claims::IdTokenClaims};
 ///
 /// async fn orders_page(RedirectToSignIn(claims): RedirectToSignIn<IdTokenClaims>) -> String {
 ///     format!("Your orders, {}", claims.sub())

@@ -29,6 +29,26 @@ pub(crate) struct RequestLogto {
 /// and writes the session back on the response when the request changed it.
 ///
 /// Made by [`Logto::layer`].
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use logto::{Logto, LogtoLayer};
+///
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// let logto = Logto::builder::<Auth>()
+/// #   .endpoint("https://tenant.logto.app").app_id("my-app").app_secret("my-secret")
+/// #   .base_url("http://localhost:3000").cookie_secret("complex_password_at_least_32_characters_long")
+///     .build()?;
+/// let sessions: LogtoLayer = logto.layer();
+/// // Below `merge`, so the SDK's routes have sessions too.
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "home" }))
+///     .merge(logto.routes())
+///     .layer(sessions);
+/// # Ok::<(), logto::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct LogtoLayer {
     logto: Logto,
@@ -52,6 +72,25 @@ impl<S> Layer<S> for LogtoLayer {
 }
 
 /// The service of [`LogtoLayer`].
+///
+/// Applications meet it only as a type, when they name the service a layer made:
+///
+/// ```
+/// use axum::routing::{MethodRouter, get};
+/// use logto::{Logto, LogtoService};
+/// use tower_layer::Layer; // or `tower::Layer`
+///
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// let logto = Logto::builder::<Auth>()
+/// #   .endpoint("https://tenant.logto.app").app_id("my-app").app_secret("my-secret")
+/// #   .base_url("http://localhost:3000").cookie_secret("complex_password_at_least_32_characters_long")
+///     .build()?;
+/// let service: LogtoService<MethodRouter> = logto.layer().layer(get(|| async { "home" }));
+/// # let _ = service;
+/// # Ok::<(), logto::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct LogtoService<S> {
     inner: S,

@@ -215,15 +215,15 @@ impl IntoResponse for Rejection {
             Self::Provider(error) => provider_failure(&error),
             Self::Store(error) => store_unavailable(&error),
             Self::Claims(error @ ContextError::ScopesNotRequested { .. }) => {
-                tracing::error!(target: "logto::claims", %error, "a claims type does not fit the config");
+                tracing::error!(target: "logto::config", %error, "a claims type does not fit the config");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.public_message())
             }
             Self::Claims(error) => {
-                tracing::warn!(target: "logto::claims", %error, "the user's claims are unusable");
+                tracing::warn!(target: "logto::oidc", %error, "the user's claims are unusable");
                 json_error(StatusCode::BAD_GATEWAY, &error.public_message())
             }
             Self::MissingLayer | Self::Misconfigured(_) => {
-                tracing::error!("{self}");
+                tracing::error!(target: "logto::config", "{self}");
                 json_error(StatusCode::INTERNAL_SERVER_ERROR, &misconfigured())
             }
         }
@@ -390,7 +390,7 @@ fn token_error_response(error: &TokenError) -> Response {
             unauthorized(&error.public_message(), None)
         }
         TokenError::UnknownResource(_) | TokenError::OrganizationsNotRequested => {
-            tracing::error!(target: "logto::tokens", %error, "the app asked for a token its config cannot get");
+            tracing::error!(target: "logto::config", %error, "the app asked for a token its config cannot get");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.public_message())
         }
         TokenError::Provider(provider) => match provider_refusal(provider) {

@@ -18,7 +18,7 @@ use crate::{
     Logto, SignInOptions,
     error::{CallbackError, ProviderError, PublicMessage},
     oidc::{self, CallbackParams},
-    stored_session,
+    redirect, stored_session,
 };
 
 impl Logto {
@@ -77,7 +77,7 @@ async fn start_sign_in(
 }
 
 fn provider_error_page(logto: &Logto, error: &ProviderError) -> Response {
-    tracing::warn!(%error, "the provider failed");
+    tracing::warn!(target: "logto::oidc", %error, "the provider failed");
     error_page(
         provider_status(error),
         "Sign-in failed",
@@ -145,11 +145,11 @@ async fn callback(request: Request) -> Response {
             drop(cookies);
             // The target was checked when the sign-in started; check what actually
             // reaches `Location` once more, whatever the transaction held.
-            let base = &inner.settings.base_url;
-            let redirect = if oidc::sign_in::is_local_target(&redirect, base) {
+            let settings = &inner.settings;
+            let redirect = if redirect::is_local_target(&redirect, &settings.base_url) {
                 redirect
             } else {
-                oidc::sign_in::default_target(base)
+                settings.post_sign_in_path.clone()
             };
             Redirect::to(&redirect).into_response()
         }
@@ -157,11 +157,11 @@ async fn callback(request: Request) -> Response {
             // The provider failing is worth a warning; a bad callback is the client's.
             let status = match &error {
                 CallbackError::Exchange(provider) => {
-                    tracing::warn!(%error, "sign-in callback refused");
+                    tracing::warn!(target: "logto::oidc", %error, "sign-in callback refused");
                     code_exchange_status(provider)
                 }
                 _ => {
-                    tracing::info!(%error, "sign-in callback refused");
+                    tracing::info!(target: "logto::oidc", %error, "sign-in callback refused");
                     StatusCode::BAD_REQUEST
                 }
             };

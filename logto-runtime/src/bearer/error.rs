@@ -12,6 +12,14 @@ use crate::error::ProviderError;
 /// [`KeysUnavailable`](Self::KeysUnavailable) mean the token could not be judged at all
 /// (the provider's keys were out of reach): 503, 504 or 502. Those answers name no
 /// provider URL; the details are logged with `tracing`.
+///
+/// ```
+/// use logto::{BearerError, bearer::InvalidToken};
+///
+/// let error = BearerError::from(InvalidToken::Expired);
+/// assert_eq!(error.error_code(), Some("invalid_token"));
+/// assert_eq!(error.to_string(), "the access token is invalid: expired");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BearerError {
@@ -38,6 +46,22 @@ pub enum BearerError {
 }
 
 /// What is wrong with an access token (RFC 9068 §4 and RFC 7519 §7.2).
+///
+/// ```
+/// use logto::{BearerVerifier, BearerError, bearer::{InvalidToken, Requirements}};
+///
+/// #[logto::config(resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), logto::Error> {
+/// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+/// let needs = Requirements::resource("https://shopping.your-app.com/api");
+/// // Refused before any key is fetched: not a JWT at all.
+/// let error = verifier.verify("not-a-jwt", &needs).await.unwrap_err();
+/// assert!(matches!(error, BearerError::Invalid(InvalidToken::Malformed(_))));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidToken {

@@ -3,6 +3,20 @@
 use http::{HeaderMap, header::AUTHORIZATION};
 
 /// What a request's `Authorization` header offers.
+///
+/// ```
+/// use axum::http::HeaderMap;
+/// use logto::bearer::Credentials;
+///
+/// fn describe(headers: &HeaderMap) -> &'static str {
+///     match Credentials::from_headers(headers) {
+///         Credentials::Bearer(_) => "a bearer token",
+///         Credentials::None | Credentials::OtherScheme => "no bearer token",
+///         Credentials::Malformed(_) => "a malformed Authorization header",
+///     }
+/// }
+/// assert_eq!(describe(&HeaderMap::new()), "no bearer token");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credentials<'a> {
     /// No `Authorization` header.
@@ -20,7 +34,7 @@ impl<'a> Credentials<'a> {
     ///
     /// ```
     /// use http::{HeaderMap, HeaderValue, header::AUTHORIZATION};
-    /// use logto_runtime::bearer::Credentials;
+    /// use logto::bearer::Credentials;
     ///
     /// let mut headers = HeaderMap::new();
     /// headers.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc.def.ghi"));

@@ -164,7 +164,7 @@ impl Shared {
     /// The back-off runs from the failure, not from the start of a fetch that may
     /// have waited out a timeout.
     fn failed(&self, error: &ProviderError, source: &KeySource, what: &str) {
-        tracing::warn!(%error, "{what} failed; no new attempt before the refetch interval ends");
+        tracing::warn!(target: "logto::bearer", %error, "{what} failed; no new attempt before the refetch interval ends");
         self.write().failed_at = Some(source.ticker.now());
     }
 }

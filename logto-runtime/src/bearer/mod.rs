@@ -14,12 +14,10 @@
 //! An API server that only accepts bearer tokens needs nothing but `LOGTO_ENDPOINT`:
 //!
 //! ```no_run
-//! # #[derive(Debug)] struct Api;
-//! # impl logto_runtime::Config for Api {
-//! #     const SCOPES: &'static [&'static str] = &["read", "write"];
-//! #     const RESOURCES: &'static [&'static str] = &["https://shopping.your-app.com/api"];
-//! # }
-//! use logto_runtime::{BearerVerifier, bearer::Requirements};
+//! use logto::{BearerVerifier, bearer::Requirements};
+//!
+//! #[logto::config(scopes = ["read", "write"], resources = ["https://shopping.your-app.com/api"])]
+//! pub struct Api;
 //!
 //! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = BearerVerifier::from_env::<Api>()?; // reads LOGTO_ENDPOINT
@@ -69,6 +67,23 @@ const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 ///
 /// Build it with [`BearerVerifier::from_env`] or [`BearerVerifier::builder`] (an API
 /// server), or take the one a [`Logto`](crate::Logto) owns.
+///
+/// ```no_run
+/// use logto::{BearerError, BearerVerifier, bearer::Requirements};
+///
+/// #[logto::config(scopes = ["read"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// let verifier = BearerVerifier::from_env::<Api>()?; // LOGTO_ENDPOINT
+/// let needs = Requirements::resource("https://shopping.your-app.com/api").scopes(&["read"]);
+/// match verifier.verify(token, &needs).await {
+///     Ok(token) => println!("{} may read", token.subject().unwrap_or_default()),
+///     Err(BearerError::InsufficientScope { required }) => println!("needs {required:?}"),
+///     Err(error) => println!("refused: {error}"),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct BearerVerifier {
     pub(crate) inner: Arc<VerifierInner>,
@@ -256,17 +271,15 @@ impl BearerVerifier {
 /// Builds a [`BearerVerifier`] from explicit values, the environment, or both.
 ///
 /// ```
-/// # #[derive(Debug)] struct Api;
-/// # impl logto_runtime::Config for Api {
-/// #     const SCOPES: &'static [&'static str] = &["read"];
-/// #     const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
-/// # }
-/// let verifier = logto_runtime::BearerVerifier::builder::<Api>()
+/// #[logto::config(scopes = ["read"], resources = ["https://api.example.com"])]
+/// pub struct Api;
+///
+/// let verifier = logto::BearerVerifier::builder::<Api>()
 ///     .endpoint("https://tenant.logto.app")
 ///     .leeway(std::time::Duration::from_secs(30))
 ///     .build()?;
 /// assert_eq!(verifier.issuer(), "https://tenant.logto.app/oidc");
-/// # Ok::<(), logto_runtime::Error>(())
+/// # Ok::<(), logto::Error>(())
 /// ```
 #[derive(Clone)]
 #[must_use]

@@ -42,7 +42,7 @@ pub(crate) enum OrganizationScope<'a> {
 /// [`allow_organization_scoped_tokens`](Self::allow_organization_scoped_tokens).
 ///
 /// ```
-/// use logto_runtime::bearer::Requirements;
+/// use logto::bearer::Requirements;
 ///
 /// // Global tokens for the API, with `read`.
 /// let orders = Requirements::resource("https://shopping.your-app.com/api").scopes(&["read"]);
@@ -108,7 +108,7 @@ impl<'a> Requirements<'a> {
     /// names an organization.
     ///
     /// ```
-    /// use logto_runtime::bearer::Requirements;
+    /// use logto::bearer::Requirements;
     ///
     /// let requirements = Requirements::resource("https://shopping.your-app.com/api")
     ///     .scopes(&["read"])

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// `address`). Every part may be absent.
 ///
 /// ```
-/// use logto_runtime::claims::Address;
+/// use logto::claims::Address;
 ///
 /// let address: Address = serde_json::from_value(serde_json::json!({
 ///     "locality": "Paris",

@@ -6,7 +6,7 @@
 /// does not match them, which is reported, never a panic.
 ///
 /// ```
-/// use logto_runtime::ClaimError;
+/// use logto::ClaimError;
 ///
 /// let error = ClaimError::Missing { claim: "sub" };
 /// assert_eq!(error.to_string(), "the claim `sub` is missing from the ID token and userinfo");

@@ -10,7 +10,7 @@ use serde_json::Value;
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use logto_runtime::claims::Identity;
+/// use logto::claims::Identity;
 ///
 /// let identities: HashMap<String, Identity> = serde_json::from_value(serde_json::json!({
 ///     "github": { "userId": "12345", "details": { "name": "Ada" } },
@@ -31,7 +31,7 @@ pub struct Identity {
 /// A linked enterprise SSO identity: one element of the `sso_identities` claim.
 ///
 /// ```
-/// use logto_runtime::claims::SsoIdentity;
+/// use logto::claims::SsoIdentity;
 ///
 /// let identities: Vec<SsoIdentity> = serde_json::from_value(serde_json::json!([
 ///     { "issuer": "https://idp.example.com", "identityId": "u-1", "detail": {} },

@@ -47,7 +47,7 @@ pub use time::UnixMillis;
 /// # Implementing it by hand
 ///
 /// ```
-/// use logto_runtime::{ClaimError, Claims};
+/// use logto::{ClaimError, Claims};
 /// use serde_json::{Map, Value, json};
 ///
 /// struct Subject(String);

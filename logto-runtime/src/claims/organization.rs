@@ -13,14 +13,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 /// [`ClaimError::Malformed`](crate::ClaimError::Malformed)), never a panic.
 ///
 /// ```
-/// use logto_runtime::claims::OrganizationRole;
+/// use logto::claims::OrganizationRole;
 ///
 /// let role: OrganizationRole = "org_1:admin".parse()?;
 /// assert_eq!(role.organization_id, "org_1");
 /// assert_eq!(role.role, "admin");
 /// assert_eq!(role.to_string(), "org_1:admin");
 /// assert!("admin".parse::<OrganizationRole>().is_err());
-/// # Ok::<(), logto_runtime::claims::OrganizationRoleError>(())
+/// # Ok::<(), logto::claims::OrganizationRoleError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OrganizationRole {
@@ -31,6 +31,13 @@ pub struct OrganizationRole {
 }
 
 /// A string that is not `"<organization_id>:<role>"`.
+///
+/// ```
+/// use logto::claims::{OrganizationRole, OrganizationRoleError};
+///
+/// let error: OrganizationRoleError = "admin".parse::<OrganizationRole>().unwrap_err();
+/// assert_eq!(error.input, "admin");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{input}` is not an organization role: expected `<organization_id>:<role>`")]
 pub struct OrganizationRoleError {
@@ -93,7 +100,7 @@ impl<'de> Deserialize<'de> for OrganizationRole {
 /// (scope `urn:logto:scope:organizations`, userinfo only).
 ///
 /// ```
-/// use logto_runtime::claims::OrganizationData;
+/// use logto::claims::OrganizationData;
 ///
 /// let data: Vec<OrganizationData> = serde_json::from_value(serde_json::json!([
 ///     { "id": "org_1", "name": "Acme", "description": null },

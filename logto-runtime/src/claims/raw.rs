@@ -12,7 +12,7 @@ use super::{ClaimError, Claims};
 /// built, so [`sub`](IdTokenClaims::sub) always answers.
 ///
 /// ```
-/// use logto_runtime::{Claims, claims::IdTokenClaims};
+/// use logto::{Claims, claims::IdTokenClaims};
 /// use serde_json::{Value, json};
 ///
 /// let Value::Object(id_token) = json!({ "sub": "u1", "email": "ada@example.com" }) else {
@@ -22,7 +22,7 @@ use super::{ClaimError, Claims};
 /// assert_eq!(claims.sub(), "u1");
 /// assert_eq!(claims.get_as::<String>("email")?.as_deref(), Some("ada@example.com"));
 /// assert_eq!(claims.get_as::<String>("phone_number")?, None);
-/// # Ok::<(), logto_runtime::ClaimError>(())
+/// # Ok::<(), logto::ClaimError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "Map<String, Value>", into = "Map<String, Value>")]

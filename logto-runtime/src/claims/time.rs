@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
-/// use logto_runtime::claims::UnixMillis;
+/// use logto::claims::UnixMillis;
 ///
 /// let created_at: UnixMillis = serde_json::from_str("1700000000123")?;
 /// assert_eq!(created_at.as_millis(), 1_700_000_000_123);

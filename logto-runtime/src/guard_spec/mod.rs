@@ -34,7 +34,7 @@ pub struct GuardSpec {
 }
 
 impl GuardSpec {
-    /// What the guard needs of its config, for the rule in `guard::rule`.
+    /// What the guard needs of its config, for the rule in `logto_rule`.
     pub const fn needs(&self) -> Needs<'static> {
         Needs {
             scopes: self.scopes,

@@ -12,7 +12,7 @@ pub(crate) async fn sign_out(client: &Client<'_>, session: Option<&SessionData>)
     let provider = match client.provider().await {
         Ok(provider) => provider,
         Err(error) => {
-            tracing::warn!(%error, "signing out locally: the provider is unavailable");
+            tracing::warn!(target: "logto::oidc", %error, "signing out locally: the provider is unavailable");
             return settings.post_sign_out_redirect_uri.clone();
         }
     };
@@ -34,7 +34,7 @@ pub(crate) async fn sign_out(client: &Client<'_>, session: Option<&SessionData>)
             ]);
         if let Err(error) = client.http.send(request).await {
             // The session is gone from the browser either way; the grant expires.
-            tracing::warn!(%error, "revoking the refresh token failed");
+            tracing::warn!(target: "logto::oidc", %error, "revoking the refresh token failed");
         }
     }
     let Some(mut url) = provider.extra.end_session_endpoint.clone() else {

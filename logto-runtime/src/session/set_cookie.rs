@@ -195,7 +195,7 @@ impl Evict for SessionId {}
 
 impl Evict for Transactions {
     /// The oldest sign-in goes first; the last one left gives up its target (the
-    /// callback then lands on the base URL).
+    /// callback then lands on the post-sign-in path).
     fn evict_one(&mut self) -> bool {
         if self.0.len() > 1 {
             self.0.remove(0);

@@ -12,7 +12,7 @@ use super::{Expect, LockToken, Record, SessionStore, StoreFuture};
 /// closest to expiry give way first).
 ///
 /// ```
-/// let store = logto_runtime::MemoryStore::new(10_000);
+/// let store = logto::MemoryStore::new(10_000);
 /// # let _ = store;
 /// ```
 #[derive(Debug)]

@@ -5,6 +5,8 @@
 //! version per session for compare-and-set, and short locks with an expiry so one
 //! instance at a time refreshes a session's tokens.
 
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod address;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -22,9 +24,34 @@ pub use postgres::PostgresStore;
 pub use redis::RedisStore;
 
 /// What the store methods return.
+///
+/// A boxed future, so [`SessionStore`] stays object safe; an implementation wraps an
+/// `async` block in `Box::pin`:
+///
+/// ```
+/// use logto::{StoreError, store::StoreFuture};
+///
+/// fn answer<'a>() -> StoreFuture<'a, Option<u64>> {
+///     Box::pin(async { Ok::<_, StoreError>(Some(1)) })
+/// }
+/// # let _ = answer();
+/// ```
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
 /// A stored session: sealed bytes and the version compare-and-set works on.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use logto::{MemoryStore, SessionStore, store::{Expect, Record}};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), logto::StoreError> {
+/// let store = MemoryStore::new(100);
+/// store.save("id", b"sealed", Duration::from_secs(60), Expect::Absent).await?;
+/// assert_eq!(store.load("id").await?, Some(Record { data: b"sealed".to_vec(), version: 1 }));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     /// The sealed session.
@@ -34,6 +61,23 @@ pub struct Record {
 }
 
 /// The precondition of a save.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use logto::{MemoryStore, SessionStore, store::Expect};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), logto::StoreError> {
+/// let store = MemoryStore::new(100);
+/// let ttl = Duration::from_secs(60);
+/// assert_eq!(store.save("id", b"one", ttl, Expect::Absent).await?, Some(1));
+/// // A second "new" session under the same id fails, and so does a stale update.
+/// assert_eq!(store.save("id", b"two", ttl, Expect::Absent).await?, None);
+/// assert_eq!(store.save("id", b"two", ttl, Expect::Version(7)).await?, None);
+/// assert_eq!(store.save("id", b"two", ttl, Expect::Version(1)).await?, Some(2));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
     /// A new session: no live record may exist under the id.
@@ -43,6 +87,22 @@ pub enum Expect {
 }
 
 /// Proof of holding a lock, for releasing it.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use logto::{MemoryStore, SessionStore};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), logto::StoreError> {
+/// let store = MemoryStore::new(100);
+/// let ttl = Duration::from_secs(5);
+/// let token = store.try_lock("refresh:id", ttl).await?.expect("free");
+/// assert_eq!(store.try_lock("refresh:id", ttl).await?, None); // held
+/// store.unlock("refresh:id", &token).await?;
+/// assert!(store.try_lock("refresh:id", ttl).await?.is_some());
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockToken(pub String);
 
@@ -54,9 +114,35 @@ impl LockToken {
 }
 
 /// Why the store could not answer.
+///
+/// ```
+/// use logto::StoreError;
+///
+/// let error = StoreError::Connect {
+///     address: "redis://127.0.0.1:6379".into(),
+///     reason: "Connection refused (os error 111)".into(),
+/// };
+/// // The app's log says where; the client is told no more than this:
+/// assert_eq!(
+///     error.to_string(),
+///     "cannot connect to the session store at redis://127.0.0.1:6379: Connection refused (os error 111)"
+/// );
+/// assert_eq!(error.public_message().code(), "session_store_unavailable");
+/// assert!(!error.public_message().description().contains("127.0.0.1"));
+/// ```
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The store refused or dropped the connection.
+    /// Connecting failed (`RedisStore::connect`, `PostgresStore::connect`): `address` is
+    /// the store's URL without its password or query.
+    #[error("cannot connect to the session store at {address}: {reason}")]
+    Connect {
+        /// Where the store was looked for.
+        address: String,
+        /// What went wrong, in the store client's words.
+        reason: String,
+    },
+    /// The store refused or dropped the connection (the stores of this crate start
+    /// the message with their address, without the password).
     #[error("the session store is unavailable: {0}")]
     Unavailable(String),
     /// The store did not answer in time.
@@ -71,7 +157,9 @@ impl StoreError {
         crate::error::PublicMessage::fixed(
             "session_store_unavailable",
             match self {
-                Self::Unavailable(_) => "the session store is unavailable: try again later",
+                Self::Unavailable(_) | Self::Connect { .. } => {
+                    "the session store is unavailable: try again later"
+                }
                 Self::Timeout(_) => "the session store did not answer in time: try again later",
             },
         )
@@ -83,6 +171,57 @@ impl StoreError {
 ///
 /// Every method must be bounded in time by the implementation or the runtime's timeout
 /// (set with [`LogtoBuilder::store_timeout`](crate::LogtoBuilder::store_timeout)).
+///
+/// A store that counts the saves of another, as a sketch of an implementation:
+///
+/// ```
+/// use std::{
+///     sync::atomic::{AtomicU64, Ordering},
+///     time::Duration,
+/// };
+///
+/// use logto::{
+///     MemoryStore, SessionStore,
+///     store::{Expect, LockToken, Record, StoreFuture},
+/// };
+///
+/// struct Counting {
+///     inner: MemoryStore,
+///     saves: AtomicU64,
+/// }
+///
+/// impl SessionStore for Counting {
+///     fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>> {
+///         self.inner.load(id)
+///     }
+///     fn save<'a>(
+///         &'a self,
+///         id: &'a str,
+///         data: &'a [u8],
+///         ttl: Duration,
+///         expect: Expect,
+///     ) -> StoreFuture<'a, Option<u64>> {
+///         self.saves.fetch_add(1, Ordering::Relaxed);
+///         self.inner.save(id, data, ttl, expect)
+///     }
+///     fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, ()> {
+///         self.inner.delete(id)
+///     }
+///     fn try_lock<'a>(&'a self, key: &'a str, ttl: Duration) -> StoreFuture<'a, Option<LockToken>> {
+///         self.inner.try_lock(key, ttl)
+///     }
+///     fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
+///         self.inner.unlock(key, token)
+///     }
+/// }
+///
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// let store = Counting { inner: MemoryStore::new(10_000), saves: AtomicU64::new(0) };
+/// let builder = logto::Logto::builder::<Auth>().session_store(store);
+/// # let _ = builder;
+/// ```
 pub trait SessionStore: Send + Sync + 'static {
     /// The live record of `id`, if any (an expired one is `None`).
     fn load<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Record>>;

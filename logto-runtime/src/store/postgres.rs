@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::{PgPool, Row, postgres::PgPoolOptions};
 use tokio::{task::JoinHandle, time::MissedTickBehavior};
 
-use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture};
+use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture, address};
 
 /// The first sweep comes this soon after connecting (or after one interval, when that
 /// is shorter): rows left by a previous run go early, but not in the middle of startup.
@@ -26,10 +26,23 @@ const SWEEP_MAX_BATCHES: usize = 100;
 /// Sessions in PostgreSQL, in the tables `logto_sessions` and `logto_session_locks` of
 /// a schema.
 ///
+/// Needs the `postgres` feature of `logto`. The store goes to
+/// [`LogtoBuilder::session_store`](crate::LogtoBuilder::session_store):
+///
 /// ```no_run
-/// # async fn run() -> Result<(), logto_runtime::StoreError> {
-/// let store = logto_runtime::PostgresStore::connect("postgres://localhost/app", "public").await?;
-/// # let _ = store; Ok(()) }
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let url = std::env::var("DATABASE_URL")?;
+/// // An error names the address (never the password): "cannot connect to the
+/// // session store at postgres://app@db:5432/app: ...".
+/// let store = logto::PostgresStore::connect(&url, "public").await?;
+/// let logto = logto::Logto::builder::<Auth>()
+///     .from_env()
+///     .session_store(store)
+///     .build()?;
+/// # let _ = logto; Ok(()) }
 /// ```
 ///
 /// Connecting starts a background task (on the current tokio runtime) that deletes
@@ -39,6 +52,8 @@ const SWEEP_MAX_BATCHES: usize = 100;
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// The URL without its password and query, for errors and logs.
+    address: String,
     schema: String,
     _sweeper: Sweeper,
 }
@@ -51,10 +66,6 @@ impl Drop for Sweeper {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-fn unavailable(error: sqlx::Error) -> StoreError {
-    StoreError::Unavailable(error.to_string())
 }
 
 /// `schema` as a quoted SQL identifier.
@@ -91,27 +102,40 @@ impl PostgresStore {
         interval: Duration,
     ) -> Result<Self, StoreError> {
         let schema = quoted(schema)?;
+        let address = address::redacted(url);
+        let connect_error = |error: sqlx::Error| StoreError::Connect {
+            address: address.clone(),
+            reason: error.to_string(),
+        };
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(2))
             .connect(url)
             .await
-            .map_err(unavailable)?;
-        migrate(&pool, &schema).await?;
+            .map_err(connect_error)?;
+        migrate(&pool, &schema).await.map_err(connect_error)?;
+        tracing::info!(target: "logto::store", %address, "sessions are kept in PostgreSQL");
         let sweeper = Sweeper(tokio::spawn(sweep_forever(
             pool.clone(),
             schema.clone(),
+            address.clone(),
             interval,
         )));
         Ok(Self {
             pool,
+            address,
             schema,
             _sweeper: sweeper,
         })
     }
+
+    /// A failed call, naming the server (logs show it; clients never do).
+    fn unavailable(&self, error: sqlx::Error) -> StoreError {
+        StoreError::Unavailable(format!("{}: {error}", self.address))
+    }
 }
 
-async fn migrate(pool: &PgPool, s: &str) -> Result<(), StoreError> {
+async fn migrate(pool: &PgPool, s: &str) -> Result<(), sqlx::Error> {
     for statement in [
         format!("CREATE SCHEMA IF NOT EXISTS {s}"),
         format!(
@@ -134,17 +158,14 @@ async fn migrate(pool: &PgPool, s: &str) -> Result<(), StoreError> {
             "CREATE INDEX IF NOT EXISTS logto_session_locks_expires_at ON {s}.logto_session_locks (expires_at)"
         ),
     ] {
-        sqlx::query(&statement)
-            .execute(pool)
-            .await
-            .map_err(unavailable)?;
+        sqlx::query(&statement).execute(pool).await?;
     }
     Ok(())
 }
 
 /// Sweeps every `interval` until the store drops (and aborts this task). A failed
 /// sweep is logged and retried at the next tick; nobody waits for it.
-async fn sweep_forever(pool: PgPool, schema: String, interval: Duration) {
+async fn sweep_forever(pool: PgPool, schema: String, address: String, interval: Duration) {
     let interval = interval.max(MIN_SWEEP_INTERVAL);
     let first = tokio::time::Instant::now() + interval.min(FIRST_SWEEP_AFTER);
     let mut ticks = tokio::time::interval_at(first, interval);
@@ -152,9 +173,16 @@ async fn sweep_forever(pool: PgPool, schema: String, interval: Duration) {
     loop {
         ticks.tick().await;
         match sweep(&pool, &schema).await {
-            Ok(deleted) => tracing::debug!(deleted, "swept expired sessions and refresh locks"),
+            Ok(deleted) => tracing::debug!(
+                target: "logto::store",
+                deleted,
+                %address,
+                "swept expired sessions and refresh locks"
+            ),
             Err(error) => tracing::error!(
+                target: "logto::store",
                 %error,
+                %address,
                 "sweeping expired sessions failed; the next sweep tries again"
             ),
         }
@@ -205,7 +233,7 @@ impl SessionStore for PostgresStore {
             .bind(id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.unavailable(e))?;
             Ok(row.map(|row| Record {
                 data: row.get("data"),
                 version: row.get::<i64, _>("version").max(0) as u64,
@@ -245,7 +273,7 @@ impl SessionStore for PostgresStore {
             }
             .fetch_optional(&self.pool)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.unavailable(e))?;
             Ok(row.map(|row| row.get::<i64, _>("version").max(0) as u64))
         })
     }
@@ -257,7 +285,7 @@ impl SessionStore for PostgresStore {
                 .bind(id)
                 .execute(&self.pool)
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(())
         })
     }
@@ -278,7 +306,7 @@ impl SessionStore for PostgresStore {
             .bind(millis(ttl))
             .fetch_optional(&self.pool)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.unavailable(e))?;
             Ok(row.map(|_| token))
         })
     }
@@ -293,7 +321,7 @@ impl SessionStore for PostgresStore {
             .bind(&token.0)
             .execute(&self.pool)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.unavailable(e))?;
             Ok(())
         })
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
 
-use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture};
+use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture, address};
 
 /// Compare-and-set of a session hash (`v` version, `d` data) in one round trip.
 const SAVE: &str = r"
@@ -29,14 +29,29 @@ return 0
 
 /// Sessions in Redis under `<prefix>session:<id>`, locks under `<prefix>lock:<key>`.
 ///
+/// Needs the `redis` feature of `logto`. The store goes to
+/// [`LogtoBuilder::session_store`](crate::LogtoBuilder::session_store):
+///
 /// ```no_run
-/// # async fn run() -> Result<(), logto_runtime::StoreError> {
-/// let store = logto_runtime::RedisStore::connect("redis://127.0.0.1:6379", "myapp:").await?;
-/// # let _ = store; Ok(()) }
+/// #[logto::config]
+/// pub struct Auth;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+/// // An error names the address (never the password): "cannot connect to the
+/// // session store at redis://127.0.0.1:6379: ...".
+/// let store = logto::RedisStore::connect(&url, "myapp:").await?;
+/// let logto = logto::Logto::builder::<Auth>()
+///     .from_env()
+///     .session_store(store)
+///     .build()?;
+/// # let _ = logto; Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
+    /// The URL without its password, for errors and logs.
+    address: String,
     prefix: String,
     save: Script,
     unlock: Script,
@@ -45,32 +60,45 @@ pub struct RedisStore {
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
+            .field("address", &self.address)
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
 
-fn unavailable(error: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(error.to_string())
-}
+/// How long connecting may take, all attempts together.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl RedisStore {
-    /// Connects to `url` (`redis://host:port/db`); every key starts with `prefix`.
+    /// Connects to `url` (`redis://[user[:password]@]host[:port][/db]`, or `rediss://`
+    /// for TLS); every key starts with `prefix`.
+    ///
+    /// A failure is [`StoreError::Connect`], naming the address without its password;
+    /// once connected, the connection comes back by itself after an outage, and each
+    /// failed call is a [`StoreError::Unavailable`] that names the address too (the
+    /// client sees 503 `session_store_unavailable`, never the address).
     pub async fn connect(url: &str, prefix: impl Into<String>) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(unavailable)?;
+        let address = address::redacted(url);
+        let connect_error = |reason: String| StoreError::Connect {
+            address: address.clone(),
+            reason,
+        };
+        let client = redis::Client::open(url).map_err(|e| connect_error(e.to_string()))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(1);
         let connection = tokio::time::timeout(
-            Duration::from_secs(5),
+            CONNECT_TIMEOUT,
             ConnectionManager::new_with_config(client, config),
         )
         .await
-        .map_err(|_| StoreError::Timeout(Duration::from_secs(5)))?
-        .map_err(unavailable)?;
+        .map_err(|_| connect_error(format!("no answer within {CONNECT_TIMEOUT:?}")))?
+        .map_err(|e| connect_error(e.to_string()))?;
+        tracing::info!(target: "logto::store", %address, "sessions are kept in Redis");
         Ok(Self {
             connection,
+            address,
             prefix: prefix.into(),
             save: Script::new(SAVE),
             unlock: Script::new(UNLOCK),
@@ -84,6 +112,11 @@ impl RedisStore {
     fn lock_key(&self, key: &str) -> String {
         format!("{}lock:{key}", self.prefix)
     }
+
+    /// A failed call, naming the server (logs show it; clients never do).
+    fn unavailable(&self, error: redis::RedisError) -> StoreError {
+        StoreError::Unavailable(format!("{}: {error}", self.address))
+    }
 }
 
 impl SessionStore for RedisStore {
@@ -96,7 +129,7 @@ impl SessionStore for RedisStore {
                 .arg("d")
                 .query_async(&mut connection)
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(version
                 .zip(data)
                 .map(|(version, data)| Record { data, version }))
@@ -124,7 +157,7 @@ impl SessionStore for RedisStore {
                 .arg(ttl.as_millis().max(1) as u64)
                 .invoke_async(&mut connection)
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(u64::try_from(version).ok())
         })
     }
@@ -135,7 +168,7 @@ impl SessionStore for RedisStore {
             let _: i64 = connection
                 .del(self.session_key(id))
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(())
         })
     }
@@ -152,7 +185,7 @@ impl SessionStore for RedisStore {
                 .arg(ttl.as_millis().max(1) as u64)
                 .query_async(&mut connection)
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(set.map(|_| token))
         })
     }
@@ -166,7 +199,7 @@ impl SessionStore for RedisStore {
                 .arg(&token.0)
                 .invoke_async(&mut connection)
                 .await
-                .map_err(unavailable)?;
+                .map_err(|e| self.unavailable(e))?;
             Ok(())
         })
     }

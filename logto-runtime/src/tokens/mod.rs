@@ -18,7 +18,7 @@ use crate::{
 /// Which access token to get: for a resource, an organization, or both.
 ///
 /// ```
-/// use logto_runtime::TokenRequest;
+/// use logto::TokenRequest;
 ///
 /// let api = TokenRequest::resource("https://shopping.your-app.com/api");
 /// let org = TokenRequest::organization("org_acme");
@@ -93,6 +93,28 @@ impl TokenRequest {
 }
 
 /// An access token of the session, with what the provider said of it.
+///
+/// From [`Context::access_token`](crate::Context::access_token) and its siblings, or
+/// as the extractor of a guarded handler (the token the guard judged, bearer or
+/// session):
+///
+/// ```
+/// use logto::AccessToken;
+///
+/// #[logto::config(scopes = ["read"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Auth;
+///
+/// #[logto::protected(config = Auth, scope = "read")]
+/// async fn orders(token: AccessToken) -> String {
+///     assert!(token.has_scope("read"));
+///     format!(
+///         "orders of {} for {}",
+///         token.subject().unwrap_or_default(),
+///         token.resource().unwrap_or_default()
+///     )
+/// }
+/// # let _: axum::routing::MethodRouter = axum::routing::get(orders);
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub(crate) token: String,
@@ -167,6 +189,22 @@ impl AccessToken {
 }
 
 /// Why no access token could be had.
+///
+/// It is an axum response (401, 403, 502, 503, ... with `{"error",
+/// "error_description"}`), so a handler may return it as is:
+///
+/// ```
+/// use logto::{Context, TokenError};
+///
+/// async fn call_api(ctx: Context) -> Result<String, TokenError> {
+///     match ctx.access_token("https://shopping.your-app.com/api").await {
+///         Ok(token) => Ok(format!("{} scopes", token.scopes().len())),
+///         Err(TokenError::SignedOut | TokenError::SessionEnded) => Ok("sign in first".into()),
+///         Err(other) => Err(other), // logged, answered in the client's terms
+///     }
+/// }
+/// # let _: axum::routing::MethodRouter = axum::routing::get(call_api);
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {

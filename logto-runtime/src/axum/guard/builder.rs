@@ -12,13 +12,11 @@ use super::*;
 /// checked against the config before the first request:
 ///
 /// ```
-/// # #[derive(Debug)] struct Api;
-/// # impl logto_runtime::Config for Api {
-/// #     const SCOPES: &'static [&'static str] = &["read", "write"];
-/// #     const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
-/// # }
 /// use axum::{Router, routing::get};
-/// use logto_runtime::{BearerVerifier, Guard};
+/// use logto::{BearerVerifier, Guard};
+///
+/// #[logto::config(scopes = ["read", "write"], resources = ["https://api.example.com"])]
+/// pub struct Api;
 ///
 /// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
 /// let api: Router = Router::new()
@@ -79,12 +77,10 @@ impl Guard {
     /// it is refused at build time (the path already names the organization).
     ///
     /// ```
-    /// # #[derive(Debug)] struct Api;
-    /// # impl logto_runtime::Config for Api {
-    /// #     const SCOPES: &'static [&'static str] = &["read"];
-    /// #     const RESOURCES: &'static [&'static str] = &["https://api.example.com"];
-    /// # }
-    /// use logto_runtime::{BearerVerifier, Guard};
+    /// use logto::{BearerVerifier, Guard};
+    ///
+    /// #[logto::config(scopes = ["read"], resources = ["https://api.example.com"])]
+    /// pub struct Api;
     ///
     /// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
     /// let layer = verifier.guard(Guard::new().scope("read").allow_organization_scoped_tokens())?;

@@ -40,8 +40,8 @@ impl<S: Send + Sync, D: GuardDef> FromRequestParts<S> for Guarded<D> {
 /// scoped to an organization is refused, as by a guard that does not opt in).
 ///
 /// ```
-/// // Usually behind `#[logto::protected(scope = "read")]`.
-/// async fn orders(token: logto_runtime::AccessToken) -> String {
+/// // Usually behind `#[logto::protected(config = Auth, scope = "read")]`.
+/// async fn orders(token: logto::AccessToken) -> String {
 ///     format!("{} may read", token.subject().unwrap_or_default())
 /// }
 /// # let _: axum::routing::MethodRouter = axum::routing::get(orders);

@@ -19,6 +19,26 @@ use super::*;
 
 /// Runs a [`Guard`] before every request of a router. Made by [`Logto::guard`] and
 /// [`BearerVerifier::guard`].
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use logto::{Guard, GuardLayer, Logto};
+///
+/// #[logto::config(scopes = ["read"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Auth;
+///
+/// let logto = Logto::builder::<Auth>()
+/// #   .endpoint("https://tenant.logto.app").app_id("my-app").app_secret("my-secret")
+/// #   .base_url("http://localhost:3000").cookie_secret("complex_password_at_least_32_characters_long")
+///     .build()?;
+/// // Signed in, or a bearer token, with `read` for the API: checked against `Auth` here.
+/// let guard: GuardLayer = logto.guard(Guard::new().scope("read"))?;
+/// let app: Router = Router::new()
+///     .route("/api/orders", get(|| async { "[]" }))
+///     .layer(guard)
+///     .layer(logto.layer());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct GuardLayer {
     guard: Arc<Guard>,
@@ -38,6 +58,21 @@ impl<S> Layer<S> for GuardLayer {
 }
 
 /// The service of [`GuardLayer`].
+///
+/// ```
+/// use axum::routing::{MethodRouter, get};
+/// use logto::{BearerVerifier, Guard, GuardService};
+/// use tower_layer::Layer; // or `tower::Layer`
+///
+/// #[logto::config(scopes = ["read"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+/// let guard = verifier.guard(Guard::new().scope("read").bearer_only())?;
+/// let service: GuardService<MethodRouter> = guard.layer(get(|| async { "[]" }));
+/// # let _ = service;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct GuardService<S> {
     inner: S,
@@ -80,6 +115,26 @@ where
 
 /// Puts a [`BearerVerifier`] in every request, for `#[logto::protected]` handlers of
 /// an API server that has no [`Logto`] client. Made by [`BearerVerifier::layer`].
+///
+/// An app with a [`Logto`] client needs none: its guards use the client's verifier.
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use logto::{AccessToken, BearerLayer, BearerVerifier};
+///
+/// #[logto::config(scopes = ["read"], resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// #[logto::protected(config = Api, scope = "read", bearer_only)]
+/// async fn products(token: AccessToken) -> String {
+///     token.subject().unwrap_or_default()
+/// }
+///
+/// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+/// let layer: BearerLayer = verifier.layer();
+/// let app: Router = Router::new().route("/api/products", get(products)).layer(layer);
+/// # Ok::<(), logto::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct BearerLayer {
     verifier: BearerVerifier,
@@ -97,6 +152,20 @@ impl<S> Layer<S> for BearerLayer {
 }
 
 /// The service of [`BearerLayer`].
+///
+/// ```
+/// use axum::routing::{MethodRouter, get};
+/// use logto::{BearerService, BearerVerifier};
+/// use tower_layer::Layer; // or `tower::Layer`
+///
+/// #[logto::config(resources = ["https://shopping.your-app.com/api"])]
+/// pub struct Api;
+///
+/// let verifier = BearerVerifier::builder::<Api>().endpoint("https://tenant.logto.app").build()?;
+/// let service: BearerService<MethodRouter> = verifier.layer().layer(get(|| async { "[]" }));
+/// # let _ = service;
+/// # Ok::<(), logto::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct BearerService<S> {
     inner: S,
