@@ -35,8 +35,7 @@ async fn run() -> Result<(), String> {
         .map_err(|e| {
             format!("DATABASE_URL: {e} (start PostgreSQL, or point DATABASE_URL at it)")
         })?;
-    let logto = dev
-        .builder::<app::Auth>()
+    let logto = app::configure(dev.builder::<app::Auth>())
         .session_store(store)
         .build()
         .map_err(|e| e.to_string())?;

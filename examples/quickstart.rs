@@ -32,10 +32,7 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let dev = dev::prepare("quickstart").await?;
-    let logto = dev
-        .builder::<app::Auth>()
-        // GET /logto/token: access tokens for the home page's own script.
-        .token_route(true)
+    let logto = app::configure(dev.builder::<app::Auth>())
         .build()
         .map_err(|e| e.to_string())?;
     dev.serve(app::router(&logto), &logto).await

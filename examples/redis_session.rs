@@ -35,8 +35,7 @@ async fn run() -> Result<(), String> {
     let store = logto::RedisStore::connect(&url, prefix)
         .await
         .map_err(|e| format!("REDIS_URL: {e} (start Redis, or point REDIS_URL at it)"))?;
-    let logto = dev
-        .builder::<app::Auth>()
+    let logto = app::configure(dev.builder::<app::Auth>())
         .session_store(store)
         .build()
         .map_err(|e| e.to_string())?;

@@ -52,6 +52,18 @@ pub struct UserInfo {
     pub organization_data: Vec<OrganizationData>,
 }
 
+/// What the quickstart turns on beyond the defaults: back-channel logout, so signing
+/// out at Logto (in any app), or an admin ending the session there, signs this app out
+/// too. `logto.routes()` then serves `POST /backchannel-logout`; register
+/// `<LOGTO_BASE_URL>/backchannel-logout` as the application's back-channel logout URI
+/// in the Logto console, with "Is session required" on. And the token route,
+/// `GET /logto/token`: access tokens for the home page's own script.
+pub fn configure(builder: logto::LogtoBuilder) -> logto::LogtoBuilder {
+    builder
+        .backchannel_logout(logto::BackchannelLogout::new())
+        .token_route(true)
+}
+
 /// The pages and API routes, with Logto's routes and session layer.
 pub fn router(logto: &Logto) -> Router {
     // The home page's script calls the token route when the app enabled it.

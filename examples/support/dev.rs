@@ -116,9 +116,13 @@ pub async fn start_bundled_provider(app_id: &str, base_url: &str) -> Result<(Idp
     }
     let provider = Idp::start()?;
     let secret = random_secret();
-    provider
-        .register_client(idp::client(app_id, &secret, base_url))
-        .await;
+    let mut client = idp::client(app_id, &secret, base_url);
+    // The quickstart enables back-channel logout: the provider posts logout tokens
+    // there when a session ends (signing out ends it).
+    client["backchannel_logout_uri"] =
+        format!("{}/backchannel-logout", base_url.trim_end_matches('/')).into();
+    client["backchannel_logout_session_required"] = true.into();
+    provider.register_client(client).await;
     println!("Started the bundled test provider at {}", provider.endpoint);
     Ok((provider, secret))
 }

@@ -42,6 +42,15 @@ pub trait Clock: Send + Sync + 'static {
     }
 }
 
+/// Now by `clock`, in milliseconds since the Unix epoch: orders a sign-in and a logout
+/// of the same second.
+pub(crate) fn unix_millis(clock: &dyn Clock) -> i64 {
+    match clock.now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
 /// The operating system's clock.
 ///
 /// ```

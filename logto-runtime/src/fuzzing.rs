@@ -156,6 +156,38 @@ pub fn callback_query(input: &[u8]) {
     let _ = Query::<CallbackParams>::try_from_uri(&uri);
 }
 
+/// A back-channel logout request: the form body's `logout_token`, then the token's
+/// checks. No key verifies it (it is never accepted), and the claims rules alone,
+/// run on its unverified payload, accept only what section 2.6 allows.
+pub fn logout_token(input: &[u8]) {
+    use crate::oidc::logout_token::{Expected, check_claims, verify_with};
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    let Some(token) = crate::axum::backchannel::logout_token(&headers, input) else {
+        return;
+    };
+    assert!(!token.is_empty());
+    let expected = Expected {
+        issuer: "http://127.0.0.2:3001/oidc",
+        client_id: "app",
+        now: 1_700_000_000,
+    };
+    let no_keys = openidconnect::core::CoreJsonWebKeySet::new(Vec::new());
+    let algs = [openidconnect::core::CoreJwsSigningAlgorithm::EcdsaP384Sha384];
+    assert!(verify_with(&token, &no_keys, &algs, &expected).is_err());
+    if let Some(claims) = oidc::jwt_payload(&token)
+        && let Ok(checked) = check_claims(&claims, &expected)
+    {
+        assert!(checked.sub.is_some() || checked.sid.is_some());
+        assert!(!checked.jti.is_empty() && !claims.contains_key("nonce"));
+        assert_eq!(claims["iss"], expected.issuer);
+        assert!(claims["events"].is_object());
+    }
+}
+
 /// A JWT before its signature is checked: the bearer verifier's header check, the
 /// payload decoding, and the claims a `Claims` type is built from.
 pub fn jwt(input: &[u8]) {
@@ -208,6 +240,7 @@ mod tests {
         replay("authorization_header", authorization_header);
         replay("callback_query", callback_query);
         replay("jwt", jwt);
+        replay("logout_token", logout_token);
     }
 
     /// Inputs built from the pieces that break naive checks.
@@ -264,6 +297,34 @@ mod tests {
         #[test]
         fn callback_queries_never_panic(input in "[ -~]{0,80}") {
             callback_query(input.as_bytes());
+        }
+
+        #[test]
+        fn logout_requests_never_panic(
+            header in "[A-Za-z0-9_-]{0,40}",
+            claims in proptest::collection::btree_map(
+                prop_oneof![
+                    Just("iss".to_owned()), Just("aud".to_owned()), Just("iat".to_owned()),
+                    Just("exp".to_owned()), Just("jti".to_owned()), Just("sub".to_owned()),
+                    Just("sid".to_owned()), Just("nonce".to_owned()), Just("events".to_owned()),
+                ],
+                prop_oneof![
+                    Just(serde_json::json!("http://127.0.0.2:3001/oidc")),
+                    Just(serde_json::json!("app")),
+                    Just(serde_json::json!(1_700_000_000)),
+                    Just(serde_json::json!({
+                        "http://schemas.openid.net/event/backchannel-logout": {}
+                    })),
+                    any::<i64>().prop_map(serde_json::Value::from),
+                    "[ -~]{0,8}".prop_map(serde_json::Value::from),
+                ],
+                0..9,
+            ),
+        ) {
+            use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+            let json = serde_json::to_vec(&claims).unwrap_or_default();
+            let token = format!("{header}.{}.sig", URL_SAFE_NO_PAD.encode(json));
+            logout_token(format!("logout_token={token}").as_bytes());
         }
 
         #[test]

@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod architecture_tests;
 mod axum;
+mod backchannel;
 pub mod bearer;
 pub mod claims;
 mod clock;
@@ -28,6 +29,7 @@ mod log_targets_tests;
 mod logto;
 mod oidc;
 mod redirect;
+mod revocation;
 mod seal;
 mod session;
 mod session_cache;
@@ -55,7 +57,7 @@ pub use error::{
     CallbackError, ConfigError, Error, OAuthError, OAuthErrorCode, ProviderError, PublicMessage,
 };
 pub use logto::Logto;
-pub use settings::LogtoBuilder;
+pub use settings::{BackchannelLogout, LogtoBuilder};
 pub use sign_in_options::SignInOptions;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
@@ -63,7 +65,7 @@ pub use store::PostgresStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use store::RedisStore;
-pub use store::{MemoryStore, SessionStore, StoreError};
+pub use store::{LogoutTarget, MemoryStore, Revocation, SessionStore, StoreError};
 pub use tokens::{AccessToken, TokenError, TokenRequest};
 
 /// Items the macros' generated code names; not a public API.

@@ -5,12 +5,13 @@
 use std::{fs, path::Path};
 
 /// The targets, as README.md lists them.
-const TARGETS: [&str; 6] = [
+const TARGETS: [&str; 7] = [
     "logto::oidc",
     "logto::session",
     "logto::tokens",
     "logto::bearer",
     "logto::store",
+    "logto::backchannel",
     "logto::config",
 ];
 

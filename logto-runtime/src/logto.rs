@@ -1,10 +1,17 @@
 //! The client an app builds once and shares: settings, HTTP client, provider cache.
 
-use std::{fmt, sync::Arc};
+use std::{
+    fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use url::Url;
 
 use crate::{
+    backchannel,
     bearer::BearerVerifier,
     config::Config,
     error::Error,
@@ -58,6 +65,11 @@ pub(crate) struct Inner {
     pub bearer: BearerVerifier,
     /// Session guards' verdicts by session cookie.
     pub guard_cache: SessionGuardCache,
+    /// Back-channel logout's memory of this instance (the `jti`s seen).
+    pub backchannel: backchannel::State,
+    /// Whether the revocation store's poller runs (it needs a Tokio runtime, which
+    /// `build` may not have).
+    pub polling: AtomicBool,
 }
 
 impl Inner {
@@ -106,15 +118,33 @@ impl Logto {
     pub(crate) fn from_settings(settings: Settings) -> Self {
         let http = HttpClient::new(settings.http_timeout);
         let bearer = BearerVerifier::for_client(&settings, http.clone());
-        Self {
+        let logto = Self {
             inner: Arc::new(Inner {
-                settings,
                 http,
                 provider_cache: ProviderCache::default(),
                 refresh: RefreshCoordinator::default(),
                 bearer,
-                guard_cache: SessionGuardCache::default(),
+                guard_cache: SessionGuardCache::new(settings.revocations.clone()),
+                backchannel: backchannel::State::default(),
+                polling: AtomicBool::new(false),
+                settings,
             }),
+        };
+        logto.start_polling();
+        logto
+    }
+
+    /// Starts the revocation store's poller once, as soon as a Tokio runtime exists
+    /// (at build, or when the layer is made).
+    pub(crate) fn start_polling(&self) {
+        let inner = &self.inner;
+        if inner
+            .polling
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+            && !backchannel::start_polling(&inner.settings, &inner.settings.revocations)
+        {
+            inner.polling.store(false, Ordering::Release);
         }
     }
 
@@ -158,6 +188,16 @@ impl Logto {
     /// the pages whose scripts call it.
     pub fn token_route_path(&self) -> Option<&str> {
         self.inner.settings.token_route_path.as_deref()
+    }
+
+    /// The path of the back-channel logout route, when it is enabled; register
+    /// `<base URL><path>` as the back-channel logout URI in Logto.
+    pub fn backchannel_logout_path(&self) -> Option<&str> {
+        self.inner
+            .settings
+            .backchannel
+            .as_ref()
+            .map(|b| b.path.as_str())
     }
 
     /// Every scope a sign-in requests, in order.

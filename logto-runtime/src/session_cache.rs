@@ -16,6 +16,10 @@
 //! material and are found by a keyed SipHash-1-3 of it (a random key per cache, so
 //! nobody can make keys collide to slow the map down), then compared in full. The cache is bounded in
 //! entries and in bytes.
+//!
+//! A verdict keeps the session's provider session (`sid`), user and sign-in time, and
+//! every hit is checked against the back-channel logouts this instance knows: a
+//! logged-out session never passes on a verdict cached before its logout.
 
 use std::{
     collections::HashMap,
@@ -27,6 +31,7 @@ use siphasher::sip::SipHasher13;
 
 use crate::{
     hash::{PassThrough, TokenHash},
+    revocation::RevocationList,
     session::{RequestSession, SessionData},
     settings::Settings,
     tokens::AccessToken,
@@ -51,6 +56,11 @@ pub(crate) struct Verdict {
     refresh_token: Option<TokenHash>,
     /// The access token the guard judged (none for a guard that only needs a session).
     pub token: Option<AccessToken>,
+    /// Whose session it is, for back-channel logout: the provider session, the user
+    /// and the sign-in time.
+    sid: Option<Box<str>>,
+    sub: Option<Box<str>>,
+    signed_in_at: i64,
 }
 
 impl Verdict {
@@ -62,7 +72,9 @@ impl Verdict {
                 + t.resource.as_ref().map_or(0, String::len)
                 + t.organization_id.as_ref().map_or(0, String::len)
         });
-        std::mem::size_of::<Self>() + self.material.len() + token + 64
+        let owner =
+            self.sid.as_ref().map_or(0, |s| s.len()) + self.sub.as_ref().map_or(0, |s| s.len());
+        std::mem::size_of::<Self>() + self.material.len() + token + owner + 64
     }
 }
 
@@ -86,13 +98,22 @@ struct Entries {
 pub(crate) struct SessionGuardCache {
     verdicts: RwLock<Entries>,
     keys: (u64, u64),
+    /// The back-channel logouts every hit is checked against.
+    revocations: Arc<RevocationList>,
 }
 
 impl Default for SessionGuardCache {
     fn default() -> Self {
+        Self::new(Arc::default())
+    }
+}
+
+impl SessionGuardCache {
+    pub(crate) fn new(revocations: Arc<RevocationList>) -> Self {
         Self {
             verdicts: RwLock::default(),
             keys: (rand::random(), rand::random()),
+            revocations,
         }
     }
 }
@@ -192,7 +213,13 @@ impl SessionGuardCache {
             .cloned()?;
         (key.matches(&verdict.material)
             && now < verdict.valid_until
-            && !verdict.refresh_token.as_ref().is_some_and(has_news))
+            && !verdict.refresh_token.as_ref().is_some_and(has_news)
+            && !self.revocations.revokes(
+                verdict.sid.as_deref(),
+                || verdict.sub.as_deref().map(str::to_owned),
+                verdict.signed_in_at,
+                now,
+            ))
         .then_some(verdict)
     }
 
@@ -217,6 +244,9 @@ impl SessionGuardCache {
             valid_until,
             refresh_token: session.refresh_token.as_deref().map(TokenHash::of),
             token,
+            sid: session.sid.as_deref().map(Box::from),
+            sub: session.sub().map(String::into_boxed_str),
+            signed_in_at: session.signed_in_at,
         });
         let size = verdict.bytes();
         let mut entries = self.verdicts.write().unwrap_or_else(|e| e.into_inner());
@@ -330,6 +360,8 @@ mod tests {
             id_expires_at: 1000,
             issued_at: 0,
             expires_at: 1000,
+            sid: None,
+            signed_in_at: 0,
         }
     }
 
@@ -354,6 +386,56 @@ mod tests {
         }
         assert_eq!(cache.bytes(), after_one, "the same entry, replaced");
         assert!(after_one < 1024, "{after_one} bytes for one verdict");
+    }
+
+    #[test]
+    fn a_logged_out_session_never_passes_on_a_cached_verdict() {
+        use crate::store::{LogoutTarget, Revocation};
+        let revocations = Arc::new(RevocationList::default());
+        let cache = SessionGuardCache::new(revocations.clone());
+        let settings = settings();
+        let ours = format!("{}={SEALED}", settings.cookie_name);
+        let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
+        let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
+        let mut data = session();
+        data.sid = Some("sid-1".into());
+        data.signed_in_at = 10;
+        cache.insert(&key, &data, None, None, 0);
+        assert!(cache.get(&key, 20, |_| false).is_some());
+        revocations.add(
+            &Revocation {
+                target: LogoutTarget::Sid("sid-1".into()),
+                until: 500,
+            },
+            20,
+        );
+        assert!(cache.get(&key, 20, |_| false).is_none(), "revoked by sid");
+
+        // By user: the ID token's `sub`, for sessions signed in up to the logout.
+        let cache = SessionGuardCache::new(revocations.clone());
+        let mut data = session();
+        let payload = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"sub":"user-1"}"#,
+        );
+        data.id_token = format!("h.{payload}.s");
+        data.signed_in_at = 30;
+        cache.insert(&key, &data, None, None, 0);
+        assert!(cache.get(&key, 40, |_| false).is_some());
+        let by_user = |at| Revocation {
+            target: LogoutTarget::Subject {
+                sub: "user-1".into(),
+                at,
+            },
+            until: 500,
+        };
+        revocations.add(&by_user(29), 40);
+        assert!(
+            cache.get(&key, 40, |_| false).is_some(),
+            "signed in after that logout"
+        );
+        revocations.add(&by_user(30), 40);
+        assert!(cache.get(&key, 40, |_| false).is_none(), "revoked by user");
     }
 
     #[test]

@@ -200,6 +200,18 @@ pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Resul
             )
             .await?
             .ok_or_else(|| StoreError::Unavailable("a fresh session id was taken".into()))?;
+            // Back-channel logout finds the sessions of a provider session or a user
+            // through this index. Written after the save: a logout between the two
+            // misses this one sign-in, racing the provider's end of its session.
+            if inner.settings.backchannel.is_some()
+                && let Some(sub) = data.sub()
+            {
+                bounded(
+                    timeout,
+                    store.index_session(&new_id, data.sid.as_deref(), &sub, ttl(inner, &data)),
+                )
+                .await?;
+            }
             if let Some(old) = old {
                 bounded(timeout, store.delete(&old)).await?;
             }
@@ -375,6 +387,8 @@ mod tests {
             id_expires_at: 100,
             issued_at,
             expires_at: 1000,
+            sid: None,
+            signed_in_at: 0,
         }
     }
 

@@ -6,6 +6,7 @@ import {
 import { countsFor, lastAuthFor, resetCounts } from './stats.mjs';
 import { hasClient, putClient, revokeClientGrants } from './store.mjs';
 import { TAMPER_KEYS, setEndpointFaults } from './tamper.mjs';
+import { signJwt } from './keys.mjs';
 
 class HttpError extends Error {
   constructor(status, error, description) {
@@ -70,6 +71,11 @@ async function registerClient(body, provider) {
     id_token_signed_response_alg: 'ES384',
   };
   if (secret) metadata.client_secret = secret;
+  // Back-channel logout, as Logto's backchannelLogoutUri / backchannelLogoutSessionRequired.
+  if (body.backchannel_logout_uri !== undefined) {
+    metadata.backchannel_logout_uri = body.backchannel_logout_uri;
+    metadata.backchannel_logout_session_required = body.backchannel_logout_session_required === true;
+  }
   try {
     await provider.Client.validate(metadata);
   } catch (err) {
@@ -168,6 +174,13 @@ export async function handleAdmin(req, res, url, { provider, rotateKeys }) {
       } catch (err) {
         throw bad(err.message);
       }
+    }
+    if (path === '/__test/sign' && method === 'POST') {
+      // Signs any payload with the provider's real key (tests mint bad logout tokens).
+      const body = await readJson(req);
+      if (typeof body.payload !== 'object' || body.payload === null) throw bad('payload must be an object');
+      if (body.header !== undefined && (typeof body.header !== 'object' || body.header === null)) throw bad('header must be an object');
+      return send(res, 200, { jwt: await signJwt(body.payload, body.header ?? {}) });
     }
     if (path === '/__test/rotate-keys' && method === 'POST') {
       return send(res, 200, { kid: await rotateKeys() });

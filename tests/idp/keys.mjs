@@ -34,3 +34,11 @@ export async function resign(jwt, { claims = {}, jwk = current, kid } = {}) {
     .setProtectedHeader({ ...header, alg: ALG, kid: kid ?? header.kid })
     .sign(key);
 }
+
+// Signs `payload` with the current key; `header` adds to (or overrides) alg and kid.
+export async function signJwt(payload, header = {}) {
+  const key = await importJWK(current, ALG);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: ALG, kid: current.kid, ...header })
+    .sign(key);
+}

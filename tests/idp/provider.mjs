@@ -111,8 +111,13 @@ export function buildProvider(issuer, jwk) {
       ctx.type = 'json';
       ctx.body = out;
     },
+    // oidc-provider refuses its own outgoing requests to special-use addresses
+    // (loopback included) through the dispatcher it passes here; the test apps run on
+    // 127.0.0.1, so back-channel logout goes through the plain global fetch instead.
+    fetch: (url, { dispatcher, ...options }) => globalThis.fetch(url, options),
     features: {
       devInteractions: { enabled: false },
+      backchannelLogout: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
       userinfo: { enabled: true },
@@ -162,6 +167,9 @@ export function buildProvider(issuer, jwk) {
     countGrant(`${gty}_error`, clientId);
     if (ctx.oidc?.params?.organization_id) countGrant('organization_token_error', clientId);
     console.error(`grant.error ${gty} client=${clientId}: ${err.error || err.message} ${err.error_description || ''} ${err.error_detail || ''}`);
+  });
+  provider.on('backchannel.error', (ctx, err, client) => {
+    console.error(`backchannel.error client=${client?.clientId}: ${err?.message || ''} ${err?.cause?.message || ''}`);
   });
   for (const event of ['server_error', 'authorization.error', 'end_session.error', 'userinfo.error', 'revocation.error']) {
     provider.on(event, (ctx, err) => console.error(`${event}: ${err?.error || ''} ${err?.error_description || ''} ${err?.error_detail || ''}`, event === 'server_error' ? err : ''));

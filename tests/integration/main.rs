@@ -3,6 +3,7 @@
 //!
 //! One binary with modules keeps link time down.
 
+mod backchannel;
 mod callback_errors;
 mod claims;
 mod e2e;

@@ -1,6 +1,7 @@
 //! The axum adapter: the session layer, the extractors, the sign-in routes and the
 //! rejections. Everything below this module works on plain request data.
 
+pub(crate) mod backchannel;
 mod extract;
 mod guard;
 mod layer;

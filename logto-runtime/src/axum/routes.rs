@@ -22,8 +22,10 @@ use crate::{
 };
 
 impl Logto {
-    /// The sign-in, callback and sign-out routes, at the configured paths. Needs
-    /// [`Logto::layer`] on the router.
+    /// The sign-in, callback and sign-out routes, at the configured paths, and the
+    /// back-channel logout route when it is enabled
+    /// ([`LogtoBuilder::backchannel_logout`](crate::LogtoBuilder::backchannel_logout)).
+    /// Needs [`Logto::layer`] on the router.
     ///
     /// `GET /sign-in` takes an optional `?post_redirect_uri=/path` (same-origin only);
     /// every other sign-in option is set in code with
@@ -36,15 +38,29 @@ impl Logto {
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.callback_path, get(callback))
             .route(&settings.sign_out_path, post(sign_out));
-        match &settings.token_route_path {
+        let router = match &settings.token_route_path {
             // Every method, so that a 405 is `no-store` too.
             Some(path) => router.route(path, any(super::token_route::token_route)),
+            None => router,
+        };
+        // Back-channel logout, when enabled: the provider posts without cookies, so
+        // the route needs no layer and takes the client with it.
+        match &settings.backchannel {
+            Some(backchannel) => {
+                self.start_polling();
+                let logto = self.clone();
+                router.route(
+                    &backchannel.path,
+                    post(move |request| super::backchannel::backchannel_logout(logto, request)),
+                )
+            }
             None => router,
         }
     }
 
     /// The layer that carries sessions in encrypted cookies.
     pub fn layer(&self) -> super::LogtoLayer {
+        self.start_polling();
         super::LogtoLayer::new(self.clone())
     }
 

@@ -101,6 +101,12 @@ pub(crate) async fn finish(
         tokens: Default::default(),
         userinfo: None,
         expires_at: now + SESSION_LIFETIME_SECS,
+        // Back-channel logout names the provider's session by it.
+        sid: claims
+            .get("sid")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned),
+        signed_in_at: crate::clock::unix_millis(&*client.settings.clock),
     };
     Ok((session, tx.redirect))
 }

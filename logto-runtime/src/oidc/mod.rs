@@ -4,6 +4,7 @@
 pub(crate) mod callback;
 pub(crate) mod http;
 pub(crate) mod id_token;
+pub(crate) mod logout_token;
 mod provider;
 pub(crate) mod sign_in;
 pub(crate) mod sign_out;

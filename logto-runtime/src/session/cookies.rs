@@ -208,7 +208,14 @@ impl RequestSession {
             let (value, mut stale) = self.read::<SessionData>(&settings.cookie_name, settings);
             let now = settings.clock.unix_seconds();
             let value = value.filter(|s| {
-                let live = s.expires_at > now;
+                // A session back-channel logout ended is gone, as if expired.
+                let live = s.expires_at > now
+                    && !settings.revocations.revokes(
+                        s.sid.as_deref(),
+                        || s.sub(),
+                        s.signed_in_at,
+                        now,
+                    );
                 stale |= !live;
                 live
             });

@@ -45,6 +45,15 @@ pub(crate) struct SessionData {
     /// Seconds since the epoch after which the session is void, whatever its tokens say.
     #[serde(rename = "e")]
     pub expires_at: i64,
+    /// The provider's session id (the ID token's `sid`) at sign-in, which back-channel
+    /// logout names. Sessions sealed before it was kept have none (`default`).
+    #[serde(rename = "sid", default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Milliseconds since the epoch of the sign-in, by the settings' clock: a logout by
+    /// `sub` ends the sessions signed in up to its time, never a later one. 0 for
+    /// sessions sealed before it was kept (a logout by `sub` then ends them).
+    #[serde(rename = "si", default)]
+    pub signed_in_at: i64,
 }
 
 /// An access token with what the token response said of it.
@@ -92,6 +101,14 @@ impl SessionData {
     /// authenticated, so only decoding is left.
     pub(crate) fn id_token_claims(&self) -> Option<Map<String, Value>> {
         crate::jwt::payload(&self.id_token)
+    }
+
+    /// The ID token's `sub`.
+    pub(crate) fn sub(&self) -> Option<String> {
+        match self.id_token_claims()?.remove("sub")? {
+            Value::String(sub) => Some(sub),
+            _ => None,
+        }
     }
 }
 
@@ -152,6 +169,22 @@ mod tests {
             redirect: "/".into(),
             created_at,
         }
+    }
+
+    #[test]
+    fn sessions_sealed_before_sid_was_kept_still_read() {
+        let old = r#"{"i":"id","ie":10,"ri":1,"e":20}"#;
+        let data: SessionData = serde_json::from_str(old).unwrap();
+        assert_eq!((data.sid, data.signed_in_at), (None, 0));
+        let mut data: SessionData = serde_json::from_str(old).unwrap();
+        data.sid = Some("s".into());
+        data.signed_in_at = 5;
+        let json = serde_json::to_string(&data).unwrap();
+        assert!(
+            json.contains(r#""sid":"s""#) && json.contains(r#""si":5"#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<SessionData>(&json).unwrap(), data);
     }
 
     #[test]

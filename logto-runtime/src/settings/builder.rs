@@ -4,6 +4,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
+use super::BackchannelLogout;
 use crate::{
     clock::{Clock, SystemClock},
     config::Config,
@@ -63,6 +64,7 @@ pub struct LogtoBuilder {
     pub(super) store: Option<Arc<dyn SessionStore>>,
     pub(super) store_timeout: Duration,
     pub(super) clock: Arc<dyn Clock>,
+    pub(super) backchannel: Option<BackchannelLogout>,
 }
 
 impl fmt::Debug for LogtoBuilder {
@@ -111,6 +113,7 @@ impl LogtoBuilder {
             store: None,
             store_timeout: Duration::from_secs(2),
             clock: Arc::new(SystemClock),
+            backchannel: None,
         }
     }
 
@@ -237,11 +240,14 @@ impl LogtoBuilder {
     /// - **Cookie sessions** (the default) cannot be revoked on the server: a copy of the
     ///   cookie stays signed in until its ID token expires (signing out ends the
     ///   provider's session and revokes the refresh token, so no copy can refresh after
-    ///   that). For 60 s after a refresh, a request still carrying the pre-rotation
+    ///   that), unless [back-channel logout](Self::backchannel_logout) is on: it keeps a
+    ///   revocation list every request is checked against. For 60 s after a refresh, a
+    ///   request still carrying the pre-rotation
     ///   cookie is handed the new tokens instead of sending the consumed refresh token
     ///   again (which would make a rotating provider revoke the whole grant); in that
     ///   window a stolen copy of the old cookie gets the new tokens too.
-    /// - **Store sessions** end everywhere at sign-out (the record is deleted) and the
+    /// - **Store sessions** end everywhere at sign-out (the record is deleted; with
+    ///   back-channel logout, also when the provider's session ends) and the
     ///   cookie is only an id, renewed at each sign-in; the rotated tokens live in the
     ///   store, so the 60 s window only serves requests of this process that started
     ///   before the refresh finished.
@@ -272,6 +278,14 @@ impl LogtoBuilder {
     /// (default 2 s).
     pub fn store_timeout(mut self, timeout: Duration) -> Self {
         self.store_timeout = timeout;
+        self
+    }
+
+    /// Turns on back-channel logout: [`Logto::routes`](crate::Logto::routes) then
+    /// include its route (default `POST /backchannel-logout`). See
+    /// [`BackchannelLogout`] for what each session mode guarantees.
+    pub fn backchannel_logout(mut self, options: BackchannelLogout) -> Self {
+        self.backchannel = Some(options);
         self
     }
 

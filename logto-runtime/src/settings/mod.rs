@@ -5,6 +5,7 @@
 //! variables into it, `validate.rs` turns it into the [`Settings`] every request shares;
 //! `token_route.rs` is the opt-in token route's part of each.
 
+mod backchannel;
 mod builder;
 mod env;
 mod token_route;
@@ -14,16 +15,25 @@ use std::{sync::Arc, time::Duration};
 
 use url::Url;
 
+pub use backchannel::BackchannelLogout;
 pub use builder::LogtoBuilder;
 pub(crate) use validate::{http_url, issuer, required};
 
-use crate::{clock::Clock, seal::CookieKeys, sign_in_options::SignInOptions, store::SessionStore};
+use crate::{
+    clock::Clock, revocation::RevocationList, seal::CookieKeys, sign_in_options::SignInOptions,
+    store::SessionStore,
+};
 
 /// The shortest cookie secret accepted, as in Logto's SDKs.
 pub(crate) const MIN_COOKIE_SECRET_LEN: usize = 32;
 
 /// Validated settings, shared by every request.
 pub(crate) struct Settings {
+    /// Back-channel logout, when enabled.
+    pub backchannel: Option<BackchannelLogout>,
+    /// The logouts cookie sessions are checked against (empty without back-channel
+    /// logout).
+    pub revocations: Arc<RevocationList>,
     pub endpoint: Url,
     pub issuer: String,
     pub app_id: String,

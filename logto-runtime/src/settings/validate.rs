@@ -1,6 +1,8 @@
 //! From a [`LogtoBuilder`] to [`Settings`]: every value checked once, at startup, with
 //! an error that names the variable (or the builder method) to fix.
 
+use std::sync::Arc;
+
 use url::Url;
 
 use super::{LogtoBuilder, MIN_COOKIE_SECRET_LEN, Settings};
@@ -80,7 +82,12 @@ impl LogtoBuilder {
             None => redirect::default_target(&base_url),
         };
         let cookie_secure = self.cookie_secure.unwrap_or(base_url.scheme() == "https");
+        if let Some(backchannel) = &self.backchannel {
+            backchannel.validate(self.store.as_ref())?;
+        }
         Ok(Settings {
+            backchannel: self.backchannel,
+            revocations: Arc::default(),
             cookie_name: cookie_name(&app_id, cookie_secure),
             cookie_secure,
             keys: CookieKeys::derive(&secrets),

@@ -1,12 +1,14 @@
 //! An in-process store: for tests and single-instance apps that want small cookies.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-use super::{Expect, LockToken, Record, SessionStore, StoreFuture};
+use super::{
+    Expect, LockToken, LogoutTarget, Record, Revocation, SessionStore, StoreFuture, unix_now,
+};
 
 /// Sessions in this process's memory, expiring, at most `capacity` of them (the ones
 /// closest to expiry give way first).
@@ -20,6 +22,10 @@ pub struct MemoryStore {
     capacity: usize,
     sessions: Mutex<HashMap<String, (Record, Instant)>>,
     locks: Mutex<HashMap<String, (LockToken, Instant)>>,
+    /// Back-channel logout's index: session ids by `sid:<sid>` and `sub:<sub>`.
+    index: Mutex<HashMap<String, HashSet<String>>>,
+    /// Cookie sessions' revocations, with their `until`.
+    revocations: Mutex<HashMap<LogoutTarget, i64>>,
 }
 
 impl MemoryStore {
@@ -29,6 +35,8 @@ impl MemoryStore {
             capacity: capacity.max(1),
             sessions: Mutex::default(),
             locks: Mutex::default(),
+            index: Mutex::default(),
+            revocations: Mutex::default(),
         }
     }
 
@@ -143,5 +151,75 @@ impl SessionStore for MemoryStore {
             locks.remove(key);
         }
         ready(())
+    }
+
+    fn supports_backchannel_logout(&self) -> bool {
+        true
+    }
+
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        _ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        // Ids of sessions gone (expired, evicted, signed out) go whenever a set is
+        // touched, so the index never outgrows the sessions.
+        let sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let keys = sid
+            .map(|sid| format!("sid:{sid}"))
+            .into_iter()
+            .chain([format!("sub:{sub}")]);
+        for key in keys {
+            let ids = index.entry(key).or_default();
+            ids.retain(|id| sessions.contains_key(id));
+            ids.insert(id.to_owned());
+        }
+        if index.len() > self.capacity.saturating_mul(2) {
+            index.retain(|_, ids| ids.iter().any(|id| sessions.contains_key(id)));
+        }
+        ready(())
+    }
+
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        let key = match target {
+            LogoutTarget::Sid(sid) => format!("sid:{sid}"),
+            LogoutTarget::Subject { sub, .. } => format!("sub:{sub}"),
+        };
+        // One lock order everywhere (index, then sessions): the ids taken are exactly
+        // the sessions that exist now.
+        let mut index = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = index.remove(&key).unwrap_or_default();
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let ended = ids
+            .iter()
+            .filter(|id| sessions.remove(*id).is_some())
+            .count();
+        ready(ended as u64)
+    }
+
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        let mut revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        let until = revocations
+            .entry(revocation.target.clone())
+            .or_insert(revocation.until);
+        *until = (*until).max(revocation.until);
+        ready(())
+    }
+
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        let now = unix_now();
+        let mut revocations = self.revocations.lock().unwrap_or_else(|e| e.into_inner());
+        revocations.retain(|_, until| *until > now);
+        let list = revocations
+            .iter()
+            .map(|(target, until)| Revocation {
+                target: target.clone(),
+                until: *until,
+            })
+            .collect();
+        ready(list)
     }
 }

@@ -113,6 +113,33 @@ impl LockToken {
     }
 }
 
+/// What a back-channel logout ends: the sessions of one provider session, or those of
+/// one user that existed at the logout's time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum LogoutTarget {
+    /// The sessions signed in through the provider session `sid` (the ID token's `sid`).
+    Sid(String),
+    /// The sessions of the user `sub` signed in at or before `at` (milliseconds since
+    /// the epoch); a later sign-in of the same user is not touched.
+    Subject {
+        /// The user.
+        sub: String,
+        /// When the logout was received.
+        at: i64,
+    },
+}
+
+/// A back-channel logout remembered for cookie sessions, which no store can delete:
+/// until `until` (seconds since the epoch), a session it names is signed out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Revocation {
+    /// The sessions it ends.
+    pub target: LogoutTarget,
+    /// Seconds since the epoch after which it is forgotten (the ID tokens it could
+    /// match have expired by then).
+    pub until: i64,
+}
+
 /// Why the store could not answer.
 ///
 /// ```
@@ -244,6 +271,53 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Releases the lock `key` if `token` still holds it.
     fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()>;
+
+    // Back-channel logout. Default methods, so stores written before it keep
+    // compiling; a store that does not override them cannot be used with
+    // `LogtoBuilder::backchannel_logout` (the builder says so at startup).
+
+    /// Whether this store implements the back-channel logout methods below: the index
+    /// of sessions by `sid` and `sub`, and the revocation list of cookie sessions.
+    fn supports_backchannel_logout(&self) -> bool {
+        false
+    }
+
+    /// Records, after the first save of session `id`, that it belongs to the provider
+    /// session `sid` (when the ID token has one) and the user `sub`, for as long as the
+    /// session lives (`ttl`).
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (id, sid, sub, ttl);
+        Box::pin(std::future::ready(Err(unsupported())))
+    }
+
+    /// Deletes, at once, every session the index holds for `target` (for
+    /// [`LogoutTarget::Subject`], those that exist now); returns how many.
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        let _ = target;
+        Box::pin(std::future::ready(Err(unsupported())))
+    }
+
+    /// Remembers `revocation` until its `until`, for every instance that polls
+    /// [`revocations`](Self::revocations).
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        let _ = revocation;
+        Box::pin(std::future::ready(Err(unsupported())))
+    }
+
+    /// Every revocation whose `until` has not passed.
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        Box::pin(std::future::ready(Err(unsupported())))
+    }
+}
+
+fn unsupported() -> StoreError {
+    StoreError::Unavailable("this session store does not implement back-channel logout".into())
 }
 
 /// Bounds a store call by `timeout`.
@@ -284,4 +358,37 @@ impl<T: SessionStore + ?Sized> SessionStore for std::sync::Arc<T> {
     fn unlock<'a>(&'a self, key: &'a str, token: &'a LockToken) -> StoreFuture<'a, ()> {
         (**self).unlock(key, token)
     }
+
+    fn supports_backchannel_logout(&self) -> bool {
+        (**self).supports_backchannel_logout()
+    }
+
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        (**self).index_session(id, sid, sub, ttl)
+    }
+
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        (**self).end_sessions(target)
+    }
+
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        (**self).add_revocation(revocation)
+    }
+
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        (**self).revocations()
+    }
+}
+
+/// Seconds since the epoch by the system clock, for stores that expire revocations.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

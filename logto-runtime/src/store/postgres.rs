@@ -10,7 +10,10 @@ use std::time::Duration;
 use sqlx::{PgPool, Row, postgres::PgPoolOptions};
 use tokio::{task::JoinHandle, time::MissedTickBehavior};
 
-use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture, address};
+use super::{
+    Expect, LockToken, LogoutTarget, Record, Revocation, SessionStore, StoreError, StoreFuture,
+    address,
+};
 
 /// The first sweep comes this soon after connecting (or after one interval, when that
 /// is shorter): rows left by a previous run go early, but not in the middle of startup.
@@ -24,7 +27,9 @@ const SWEEP_BATCH: u64 = 1000;
 const SWEEP_MAX_BATCHES: usize = 100;
 
 /// Sessions in PostgreSQL, in the tables `logto_sessions` and `logto_session_locks` of
-/// a schema.
+/// a schema. Back-channel logout adds the indexed columns `sid` and `sub` to
+/// `logto_sessions` (`ADD COLUMN IF NOT EXISTS`: tables of earlier versions are
+/// upgraded in place on connect) and the table `logto_revocations`.
 ///
 /// Needs the `postgres` feature of `logto`. The store goes to
 /// [`LogtoBuilder::session_store`](crate::LogtoBuilder::session_store):
@@ -157,6 +162,16 @@ async fn migrate(pool: &PgPool, s: &str) -> Result<(), sqlx::Error> {
         format!(
             "CREATE INDEX IF NOT EXISTS logto_session_locks_expires_at ON {s}.logto_session_locks (expires_at)"
         ),
+        // Back-channel logout: sessions by provider session and by user.
+        format!("ALTER TABLE {s}.logto_sessions ADD COLUMN IF NOT EXISTS sid text"),
+        format!("ALTER TABLE {s}.logto_sessions ADD COLUMN IF NOT EXISTS sub text"),
+        format!("CREATE INDEX IF NOT EXISTS logto_sessions_sid ON {s}.logto_sessions (sid)"),
+        format!("CREATE INDEX IF NOT EXISTS logto_sessions_sub ON {s}.logto_sessions (sub)"),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {s}.logto_revocations (
+                    entry text PRIMARY KEY,
+                    expires_at timestamptz NOT NULL)"
+        ),
     ] {
         sqlx::query(&statement).execute(pool).await?;
     }
@@ -194,7 +209,11 @@ async fn sweep_forever(pool: PgPool, schema: String, address: String, interval: 
 /// waiting for them, and the statement timeout bounds any other wait.
 async fn sweep(pool: &PgPool, schema: &str) -> Result<u64, sqlx::Error> {
     let mut deleted = 0;
-    for (table, key) in [("logto_sessions", "id"), ("logto_session_locks", "key")] {
+    for (table, key) in [
+        ("logto_sessions", "id"),
+        ("logto_session_locks", "key"),
+        ("logto_revocations", "entry"),
+    ] {
         let statement = format!(
             "DELETE FROM {schema}.{table} WHERE {key} IN (
                 SELECT {key} FROM {schema}.{table} WHERE expires_at < now()
@@ -323,6 +342,94 @@ impl SessionStore for PostgresStore {
             .await
             .map_err(|e| self.unavailable(e))?;
             Ok(())
+        })
+    }
+
+    fn supports_backchannel_logout(&self) -> bool {
+        true
+    }
+
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        _ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let s = &self.schema;
+            // The row's own expiry is the index's.
+            sqlx::query(&format!(
+                "UPDATE {s}.logto_sessions SET sid = $2, sub = $3 WHERE id = $1"
+            ))
+            .bind(id)
+            .bind(sid)
+            .bind(sub)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.unavailable(e))?;
+            Ok(())
+        })
+    }
+
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let s = &self.schema;
+            // One statement: the rows that exist when it runs, and no later one.
+            let (column, value) = match target {
+                LogoutTarget::Sid(sid) => ("sid", sid),
+                LogoutTarget::Subject { sub, .. } => ("sub", sub),
+            };
+            let done = sqlx::query(&format!(
+                "DELETE FROM {s}.logto_sessions WHERE {column} = $1"
+            ))
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.unavailable(e))?;
+            Ok(done.rows_affected())
+        })
+    }
+
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let s = &self.schema;
+            let entry = serde_json::to_string(&revocation.target)
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            sqlx::query(&format!(
+                "INSERT INTO {s}.logto_revocations (entry, expires_at) VALUES ($1, to_timestamp($2))
+                 ON CONFLICT (entry) DO UPDATE
+                 SET expires_at = GREATEST({s}.logto_revocations.expires_at, EXCLUDED.expires_at)"
+            ))
+            .bind(entry)
+            .bind(revocation.until as f64)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| self.unavailable(e))?;
+            Ok(())
+        })
+    }
+
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        Box::pin(async move {
+            let s = &self.schema;
+            let rows = sqlx::query(&format!(
+                "SELECT entry, extract(epoch from expires_at)::bigint AS until
+                 FROM {s}.logto_revocations WHERE expires_at > now()"
+            ))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.unavailable(e))?;
+            Ok(rows
+                .iter()
+                .filter_map(|row| {
+                    let target = serde_json::from_str(row.get::<&str, _>("entry")).ok()?;
+                    Some(Revocation {
+                        target,
+                        until: row.get("until"),
+                    })
+                })
+                .collect())
         })
     }
 }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use redis::{AsyncCommands, Script, aio::ConnectionManager};
 
-use super::{Expect, LockToken, Record, SessionStore, StoreError, StoreFuture, address};
+use super::{
+    Expect, LockToken, LogoutTarget, Record, Revocation, SessionStore, StoreError, StoreFuture,
+    address, unix_now,
+};
 
 /// Compare-and-set of a session hash (`v` version, `d` data) in one round trip.
 const SAVE: &str = r"
@@ -27,7 +30,32 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 ";
 
+/// Adds a session id to an index set, whose expiry only grows (the set outlives its
+/// longest-lived session, and no longer).
+const INDEX: &str = r"
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+";
+
+/// Takes an index set: its members are the sessions that exist now, and a session
+/// indexed after this runs is in a new set, never ended by this logout.
+const TAKE: &str = r"
+local ids = redis.call('SMEMBERS', KEYS[1])
+redis.call('DEL', KEYS[1])
+return ids
+";
+
 /// Sessions in Redis under `<prefix>session:<id>`, locks under `<prefix>lock:<key>`.
+///
+/// Back-channel logout keeps, per provider session and per user, the set of session
+/// ids under `<prefix>logout:{sid:<sid>}` and `<prefix>logout:{sub:<sub>}`, and the
+/// cookie sessions' revocations in the sorted set `<prefix>revocations`. Every script
+/// touches one key (a session, a lock or an index set), so each one's keys sit in one
+/// hash slot, as Redis Cluster requires; the index keys carry their hash tag
+/// (`{...}`) so any later key per sid or sub can share the slot.
 ///
 /// Needs the `redis` feature of `logto`. The store goes to
 /// [`LogtoBuilder::session_store`](crate::LogtoBuilder::session_store):
@@ -55,6 +83,8 @@ pub struct RedisStore {
     prefix: String,
     save: Script,
     unlock: Script,
+    index: Script,
+    take: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -102,6 +132,8 @@ impl RedisStore {
             prefix: prefix.into(),
             save: Script::new(SAVE),
             unlock: Script::new(UNLOCK),
+            index: Script::new(INDEX),
+            take: Script::new(TAKE),
         })
     }
 
@@ -116,6 +148,17 @@ impl RedisStore {
     /// A failed call, naming the server (logs show it; clients never do).
     fn unavailable(&self, error: redis::RedisError) -> StoreError {
         StoreError::Unavailable(format!("{}: {error}", self.address))
+    }
+
+    fn index_key(&self, target: &LogoutTarget) -> String {
+        match target {
+            LogoutTarget::Sid(sid) => format!("{}logout:{{sid:{sid}}}", self.prefix),
+            LogoutTarget::Subject { sub, .. } => format!("{}logout:{{sub:{sub}}}", self.prefix),
+        }
+    }
+
+    fn revocations_key(&self) -> String {
+        format!("{}revocations", self.prefix)
     }
 }
 
@@ -201,6 +244,105 @@ impl SessionStore for RedisStore {
                 .await
                 .map_err(|e| self.unavailable(e))?;
             Ok(())
+        })
+    }
+
+    fn supports_backchannel_logout(&self) -> bool {
+        true
+    }
+
+    fn index_session<'a>(
+        &'a self,
+        id: &'a str,
+        sid: Option<&'a str>,
+        sub: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let targets = sid
+                .map(|sid| LogoutTarget::Sid(sid.to_owned()))
+                .into_iter()
+                .chain([LogoutTarget::Subject {
+                    sub: sub.to_owned(),
+                    at: 0,
+                }]);
+            for target in targets {
+                let _: i64 = self
+                    .index
+                    .key(self.index_key(&target))
+                    .arg(id)
+                    .arg(ttl.as_millis().max(1) as u64)
+                    .invoke_async(&mut connection)
+                    .await
+                    .map_err(|e| self.unavailable(e))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let ids: Vec<String> = self
+                .take
+                .key(self.index_key(target))
+                .invoke_async(&mut connection)
+                .await
+                .map_err(|e| self.unavailable(e))?;
+            // One key per command: sessions live in slots of their own.
+            let mut ended = 0;
+            for id in ids {
+                let deleted: i64 = connection
+                    .del(self.session_key(&id))
+                    .await
+                    .map_err(|e| self.unavailable(e))?;
+                ended += deleted.max(0) as u64;
+            }
+            Ok(ended)
+        })
+    }
+
+    fn add_revocation<'a>(&'a self, revocation: &'a Revocation) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let member = serde_json::to_string(&revocation.target)
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            // `GT`: a later logout of the same target only ever extends it.
+            let _: i64 = redis::cmd("ZADD")
+                .arg(self.revocations_key())
+                .arg("GT")
+                .arg(revocation.until)
+                .arg(member)
+                .query_async(&mut connection)
+                .await
+                .map_err(|e| self.unavailable(e))?;
+            Ok(())
+        })
+    }
+
+    fn revocations(&self) -> StoreFuture<'_, Vec<Revocation>> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let key = self.revocations_key();
+            let now = unix_now();
+            let _: i64 = connection
+                .zrembyscore(&key, "-inf", now)
+                .await
+                .map_err(|e| self.unavailable(e))?;
+            let entries: Vec<(String, i64)> = connection
+                .zrangebyscore_withscores(&key, format!("({now}"), "+inf")
+                .await
+                .map_err(|e| self.unavailable(e))?;
+            // An entry another version wrote in a form we cannot read is skipped, not
+            // a failure of every poll.
+            Ok(entries
+                .into_iter()
+                .filter_map(|(member, until)| {
+                    let target = serde_json::from_str(&member).ok()?;
+                    Some(Revocation { target, until })
+                })
+                .collect())
         })
     }
 }
