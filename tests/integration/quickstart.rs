@@ -17,14 +17,13 @@ async fn start() -> (String, String) {
     provider()
         .register_client(idp::client(&client_id, "test-secret", &base))
         .await;
-    let logto = logto::Logto::builder::<app::Auth>()
+    // As examples/quickstart.rs builds it (`app::configure`: the token route on).
+    let logto = app::configure(logto::Logto::builder::<app::Auth>())
         .endpoint(&provider().endpoint)
         .app_id(&client_id)
         .app_secret("test-secret")
         .base_url(&base)
         .cookie_secret(SECRET)
-        // As examples/quickstart.rs builds it.
-        .token_route(true)
         .build()
         .unwrap();
     serve(listener, app::router(&logto));
