@@ -1,5 +1,7 @@
-//! The Logto Next.js guide's app, in axum: sign in, see your claims, get access tokens
-//! for an API resource and an organization, sign out.
+//! The Logto Next.js guide's app, in axum: sign in, see your claims (from the ID token
+//! and from the userinfo endpoint), get access tokens for an API resource and your
+//! organizations, call a route guarded by `#[logto::protected]` with your session and,
+//! from the page's script, with a bearer token from the token route; sign out.
 //!
 //! ```sh
 //! cargo run --example quickstart          # with the bundled test provider

@@ -7,7 +7,8 @@
 //! - [`Logto`] and [`LogtoBuilder`]: the client, its routes and its session layer.
 //! - [`Context`], the claims extractors and [`RedirectToSignIn`]: who the user is.
 //! - [`TokenRequest`], [`AccessToken`], [`TokenError`]: access tokens for resources and
-//!   organizations.
+//!   organizations; [`LogtoBuilder::token_route`]: the same tokens for the app's own
+//!   browser code (see "Access tokens for the app's browser code" above).
 //! - [`BearerVerifier`]: bearer access tokens for APIs (RFC 9068).
 //! - [`SessionStore`], [`MemoryStore`], `RedisStore`, `PostgresStore`: external sessions.
 //!

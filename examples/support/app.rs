@@ -2,6 +2,8 @@
 //! the examples that differ only in where sessions live.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
+
 use axum::{
     Json, Router,
     extract::Query,
@@ -9,15 +11,18 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::get,
 };
-use logto::{Claims, Context, Logto, OrganizationRole, TokenRequest, UnixMillis, UserScope};
+use logto::{
+    Claims, Context, Identity, Logto, OrganizationData, OrganizationRole, Rejection, TokenRequest,
+    UnixMillis, UserScope,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// What this app asks of Logto; the claims of `User` add their scopes.
+/// What this app asks of Logto; the claims of `User` and `UserInfo` add their scopes.
 #[logto::config(
     scopes = [UserScope::Organizations, "read", "write", "read:members"],
     resources = ["https://shopping.example.com/api"],
-    claims = [User],
+    claims = [User, UserInfo],
 )]
 pub struct Auth;
 
@@ -36,20 +41,41 @@ pub struct User {
     pub organization_roles: Vec<OrganizationRole>,
 }
 
+/// The guide's "Fetch user information": claims only the userinfo endpoint has. Any
+/// field of this kind makes the SDK fetch userinfo once per session and cache it.
+#[derive(Claims, Serialize, Debug)]
+#[claims(config = Auth)]
+pub struct UserInfo {
+    pub sub: String,
+    pub custom_data: Option<Value>,
+    pub identities: Option<HashMap<String, Identity>>,
+    pub organization_data: Vec<OrganizationData>,
+}
+
 /// What the quickstart turns on beyond the defaults: back-channel logout, so signing
 /// out at Logto (in any app), or an admin ending the session there, signs this app out
 /// too. `logto.routes()` then serves `POST /backchannel-logout`; register
 /// `<LOGTO_BASE_URL>/backchannel-logout` as the application's back-channel logout URI
-/// in the Logto console, with "Is session required" on.
+/// in the Logto console, with "Is session required" on. And the token route,
+/// `GET /logto/token`: access tokens for the home page's own script.
 pub fn configure(builder: logto::LogtoBuilder) -> logto::LogtoBuilder {
-    builder.backchannel_logout(logto::BackchannelLogout::new())
+    builder
+        .backchannel_logout(logto::BackchannelLogout::new())
+        .token_route(true)
 }
 
 /// The pages and API routes, with Logto's routes and session layer.
 pub fn router(logto: &Logto) -> Router {
+    // The home page's script calls the token route when the app enabled it.
+    let token_route = logto.token_route_path().map(str::to_owned);
     Router::new()
-        .route("/", get(home))
+        .route(
+            "/",
+            get(move |ctx, info| home(ctx, info, token_route.clone())),
+        )
         .route("/api/profile", get(profile))
+        .route("/api/userinfo", get(userinfo))
+        .route("/api/orders", get(orders))
         .route("/api/access-token", get(access_token))
         .route("/api/organization-token", get(organization_token))
         .merge(logto.routes())
@@ -57,7 +83,11 @@ pub fn router(logto: &Logto) -> Router {
         .layer(logto.layer())
 }
 
-async fn home(ctx: Result<Context<User>, logto::Rejection>) -> Response {
+async fn home(
+    ctx: Result<Context<User>, Rejection>,
+    info: Result<Option<UserInfo>, Rejection>,
+    token_route: Option<String>,
+) -> Response {
     let ctx = match ctx {
         Ok(ctx) => ctx,
         // Claims the provider sent that `User` cannot read, a missing layer, ...: a
@@ -74,8 +104,9 @@ async fn home(ctx: Result<Context<User>, logto::Rejection>) -> Response {
             false,
             r#"<section class="card">
 <p class="lead">You are signed out.</p>
-<p class="muted">Sign in with Logto to see who you are, the claims of your ID token, and
-access tokens for an API and an organization.</p>
+<p class="muted">Sign in with Logto to see who you are, the claims of your ID token and of
+the userinfo endpoint, access tokens for an API and your organizations, and an API route
+guarded by a scope, called with your session and from the browser with a bearer token.</p>
 <form method="get" action="/sign-in"><button type="submit" id="sign-in">Sign In</button></form>
 </section>"#,
         ),
@@ -93,11 +124,6 @@ access tokens for an API and an organization.</p>
                     )
                 })
                 .collect();
-            let organization = user
-                .organizations
-                .first()
-                .map(String::as_str)
-                .unwrap_or("org_acme");
             let about: Vec<&str> = [user.name.as_deref(), user.email.as_deref()]
                 .into_iter()
                 .flatten()
@@ -113,17 +139,30 @@ access tokens for an API and an organization.</p>
 <p class="muted">From your ID token, read into the <code>User</code> type by <code>#[derive(Claims)]</code>.
 As JSON: <a href="/api/profile">/api/profile</a>.</p>
 <table id="claims"><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>
+<h2>User information</h2>
+<p class="muted">From the userinfo endpoint, read into the <code>UserInfo</code> type: fetched once per
+session, then cached. As JSON: <a href="/api/userinfo">/api/userinfo</a>.</p>
+{userinfo}
 <h2>Tokens</h2>
 <ul class="actions">
 <li><a id="access-token" class="button" href="/api/access-token">Get access token</a>
 <span class="muted">for the API resource <code>{resource}</code></span></li>
-<li><a id="organization-token" class="button" href="/api/organization-token?organization_id={organization}">Get organization token</a>
-<span class="muted">for the organization <code>{organization}</code></span></li>
+{organizations}
+</ul>
+<h2>Orders</h2>
+<p class="muted">A route guarded by <code>#[logto::protected(config = Auth, scope = "read")]</code>: your
+session's access token must carry <code>read</code> (otherwise 403), and signed out it answers 401.</p>
+<ul class="actions">
+<li><a id="orders" class="button" href="/api/orders">Open /api/orders</a>
+<span class="muted">with your session</span></li>
+{browser_call}
 </ul>"#,
                     sub = escape(&user.sub),
                     about = escape(&about.join(" · ")),
                     resource = escape(RESOURCE),
-                    organization = escape(organization),
+                    userinfo = userinfo_card(info),
+                    organizations = organization_actions(&user.organizations),
+                    browser_call = browser_call(token_route.as_deref()),
                 ),
             )
         }
@@ -134,6 +173,142 @@ As JSON: <a href="/api/profile">/api/profile</a>.</p>
 /// `{"claims": {...}}`, or 401 JSON when signed out (the extractor's rejection).
 async fn profile(user: User) -> Json<Value> {
     Json(json!({ "claims": user }))
+}
+
+/// The userinfo claims as `{"claims": {...}}`, or 401 JSON when signed out.
+async fn userinfo(info: UserInfo) -> Json<Value> {
+    Json(json!({ "claims": info }))
+}
+
+/// The guide's protected API: a session (or a bearer token, as the home page's script
+/// sends) whose access token for the API resource carries `read`. Signed out: 401;
+/// without `read`: 403 with `WWW-Authenticate: Bearer error="insufficient_scope"`.
+#[logto::protected(config = Auth, scope = "read")]
+async fn orders() -> Json<Value> {
+    Json(json!({
+        "orders": [
+            { "id": "order_1001", "item": "Rust in Action", "quantity": 1 },
+            { "id": "order_1002", "item": "Zero To Production", "quantity": 2 },
+        ]
+    }))
+}
+
+/// The userinfo card: the claims of `UserInfo`, or why they could not be had (the
+/// rejection's public words; its details are logged).
+fn userinfo_card(info: Result<Option<UserInfo>, Rejection>) -> String {
+    let rows = match info {
+        Ok(Some(info)) => {
+            let claims = serde_json::to_value(info).unwrap_or_default();
+            claims
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| {
+                    let value = match value {
+                        // Objects and lists of objects as compact JSON.
+                        Value::Object(_) | Value::Array(_) if !value_is_flat(value) => {
+                            format!("<code>{}</code>", escape(&value.to_string()))
+                        }
+                        _ => display(name, value),
+                    };
+                    format!(
+                        "<tr><th scope=\"row\">{}</th><td>{value}</td></tr>",
+                        escape(name)
+                    )
+                })
+                .collect::<String>()
+        }
+        Ok(None) => return String::new(),
+        Err(rejection) => {
+            let detail = rejection.public_message().description().to_owned();
+            // Only for its log line: the details (URLs, error chains) go to `tracing`.
+            drop(rejection.into_response());
+            return format!(
+                r#"<section class="card error"><p id="userinfo-error">{}</p></section>"#,
+                escape(&detail)
+            );
+        }
+    };
+    format!(
+        r#"<table id="userinfo"><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>{rows}</tbody></table>"#
+    )
+}
+
+/// Whether a claim's value is text or a list of text (shown as `display` shows it).
+fn value_is_flat(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .all(|item| !item.is_object() && !item.is_array()),
+        Value::Object(_) => false,
+        _ => true,
+    }
+}
+
+/// One "Get organization token" action per organization the user belongs to (the
+/// `organizations` claim): an organization the user is not in would only answer 403.
+fn organization_actions(organizations: &[String]) -> String {
+    if organizations.is_empty() {
+        return r#"<li id="no-organizations" class="muted">You belong to no organization, so there is no
+organization token to get.</li>"#
+            .to_owned();
+    }
+    organizations
+        .iter()
+        .map(|id| {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("organization_id", id)
+                .finish();
+            format!(
+                r#"<li><a class="button organization-token" href="/api/organization-token?{query}">Get organization token</a>
+<span class="muted">for the organization <code>{id}</code></span></li>"#,
+                query = escape(&query),
+                id = escape(id),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The browser's own call: an access token from the token route, then `/api/orders`
+/// with it as a bearer and without cookies (`credentials: 'omit'`), so the token alone
+/// gets through. Values reach the script through `data-` attributes, never inside it.
+fn browser_call(token_route: Option<&str>) -> String {
+    let Some(token_route) = token_route else {
+        return String::new();
+    };
+    format!(
+        r#"<li><button type="button" id="call-orders" class="secondary" data-token-route="{route}" data-resource="{resource}">Call /api/orders from the browser</button>
+<span class="muted">with a token from <code>{route}</code>, no cookies</span>
+<pre id="orders-result" class="muted"></pre></li>
+<script>
+document.getElementById('call-orders').addEventListener('click', async (event) => {{
+  const {{ tokenRoute, resource }} = event.currentTarget.dataset;
+  const result = document.getElementById('orders-result');
+  const show = (status, body) => {{
+    result.textContent = `${{status}} ${{JSON.stringify(body, null, 2)}}`;
+    result.dataset.status = status;
+    result.scrollIntoView({{ block: 'nearest' }});
+  }};
+  try {{
+    const tokenAnswer = await fetch(`${{tokenRoute}}?resource=${{encodeURIComponent(resource)}}`, {{
+      headers: {{ 'X-Logto-Token': '1' }},
+    }});
+    const token = await tokenAnswer.json();
+    if (!tokenAnswer.ok) return show(tokenAnswer.status, token);
+    const orders = await fetch('/api/orders', {{
+      headers: {{ Authorization: `Bearer ${{token.access_token}}` }},
+      credentials: 'omit',
+    }});
+    show(orders.status, await orders.json());
+  }} catch (error) {{
+    show(0, String(error));
+  }}
+}});
+</script>"#,
+        route = escape(token_route),
+        resource = escape(RESOURCE),
+    )
 }
 
 /// The API resource this app calls: the bundled provider knows it; with a real tenant,
@@ -276,6 +451,8 @@ header a {{ color: inherit; text-decoration: none; font-weight: 600; font-size: 
 .muted {{ color: var(--muted); }}
 h2 {{ font-size: 1.1rem; margin: 2rem 0 .25rem; }}
 h2 + p {{ margin-top: 0; font-size: .9rem; }}
+pre {{ white-space: pre-wrap; font-size: .85rem; margin: .5rem 0 0; }}
+pre:empty {{ display: none; }}
 button, .button {{ font: inherit; display: inline-block; padding: .45rem 1.1rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; text-decoration: none; }}
 button.secondary, .button {{ background: white; color: var(--accent); }}
 button:hover, .button:hover {{ filter: brightness(.95); }}

@@ -44,6 +44,8 @@ impl Dev {
 
 /// The demo user of the bundled provider.
 pub const DEMO_USER: (&str, &str) = ("demo", "demo-password");
+/// Its user with no role and no organization: guards with a scope refuse it.
+pub const GUEST_USER: (&str, &str) = ("guest", "guest-password");
 
 /// Reads the listening address from `LOGTO_BASE_URL` (and `PORT`), and starts the
 /// bundled provider when `LOGTO_ENDPOINT` is not set.
@@ -82,8 +84,8 @@ pub async fn prepare(app_id: &str) -> Result<Dev, String> {
     }
     let (provider, secret) = start_bundled_provider(app_id, &base_url).await?;
     println!(
-        "Sign in as `{}` with the password `{}`",
-        DEMO_USER.0, DEMO_USER.1
+        "Sign in as `{}` with the password `{}` (or as `{}` / `{}`: no role, no organization)",
+        DEMO_USER.0, DEMO_USER.1, GUEST_USER.0, GUEST_USER.1
     );
     Ok(Dev {
         addr,

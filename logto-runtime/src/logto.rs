@@ -183,6 +183,13 @@ impl Logto {
         &self.inner.settings.sign_out_path
     }
 
+    /// The path of the token route, when
+    /// [`LogtoBuilder::token_route`](crate::LogtoBuilder::token_route) enabled it: for
+    /// the pages whose scripts call it.
+    pub fn token_route_path(&self) -> Option<&str> {
+        self.inner.settings.token_route_path.as_deref()
+    }
+
     /// The path of the back-channel logout route, when it is enabled; register
     /// `<base URL><path>` as the back-channel logout URI in Logto.
     pub fn backchannel_logout_path(&self) -> Option<&str> {

@@ -218,6 +218,23 @@ export function resetData() {
       { id: 'org_initech', roles: ['admin'] },
     ],
   });
+  // A user as a fresh Logto tenant has them: no role, no organization. Their access
+  // tokens carry no `scope` claim at all (not an empty one), as on Logto.
+  putUser({
+    username: 'guest',
+    password: 'guest-password',
+    sub: 'user_guest',
+    claims: {
+      name: 'Guest User',
+      username: 'guest',
+      created_at: 1720000000000,
+      updated_at: 1720000000000,
+      email: 'guest@example.com',
+      email_verified: false,
+    },
+    roles: [],
+    organizations: [],
+  });
 }
 
 resetData();

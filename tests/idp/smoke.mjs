@@ -433,6 +433,18 @@ describe('the test provider, through plain fetch', { concurrency: 1 }, () => {
     check('org token without the organizations scope → insufficient_scope', n2.body?.error === 'insufficient_scope', `${n2.status} ${n2.text}`);
   });
 
+  step('a user with no role: resource tokens without a scope claim', async () => {
+    const guest = await signIn(new Browser(), 'smoke', {
+      scope: 'openid profile offline_access read write', resources: [SHOPPING], username: 'guest', password: 'guest-password',
+    });
+    check('guest signs in', decodeJwt(guest.id_token).sub === 'user_guest', guest);
+    const g1 = await token('smoke', { grant_type: 'refresh_token', refresh_token: guest.refresh_token, resource: SHOPPING });
+    check('guest resource token 200', g1.status === 200, g1.text);
+    const gat = decodeJwt(g1.body.access_token);
+    check('no scope claim at all (not an empty one)', gat.aud === SHOPPING && !('scope' in gat), gat);
+    check('an empty scope in the token response', g1.body.scope === '', g1.body.scope);
+  });
+
   step('tamper switches, revoke-grants, adding users', async () => {
     await admin('/clients/smoke2/tamper', { id_token_claims: { nonce: 'evil' } });
     const e1 = await token('smoke2', { grant_type: 'refresh_token', refresh_token: t2.refresh_token });

@@ -21,7 +21,7 @@ use harness::{Browser, Quickstart, Step, ensure};
 const RESOURCE: &str = "https://shopping.example.com/api";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_signs_in_reads_claims_gets_a_token_and_signs_out() {
+async fn browser_signs_in_reads_claims_gets_a_token_calls_the_api_and_signs_out() {
     let app = Quickstart::start("e2e-flow")
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
@@ -86,8 +86,40 @@ async fn sign_in_flow(browser: Browser, app: &Quickstart) -> Step {
         format!("the access token is not a JWT for {RESOURCE}: {token}")
     })?;
 
-    // Back, then Sign Out: through the provider's end-session page and home again.
+    // The userinfo card: claims only the userinfo endpoint has.
     browser.client.back().await.context("going back")?;
+    let userinfo = browser.table("#userinfo").await?;
+    ensure(
+        userinfo["custom_data"]
+            .as_str()
+            .is_some_and(|data| data.contains("\"plan\":\"pro\"")),
+        || format!("userinfo card: {userinfo}"),
+    )?;
+    ensure(
+        userinfo["organization_data"]
+            .as_str()
+            .is_some_and(|data| data.contains("Acme Corporation")),
+        || format!("userinfo card: {userinfo}"),
+    )?;
+
+    // The guarded route with the session, then from the page's script with a bearer
+    // token from the token route and no cookies.
+    browser.click("#orders").await?;
+    browser.wait_for_at(&app.url("/api/orders"), "pre").await?;
+    let orders = browser.page_json().await?;
+    browser.snapshot("05-orders").await?;
+    ensure(orders["orders"][0]["id"] == "order_1001", || {
+        format!("/api/orders: {orders}")
+    })?;
+    browser.client.back().await.context("going back")?;
+    browser.wait_for_at(&home, "#call-orders").await?;
+    let (status, result) = call_orders(&browser).await?;
+    browser.snapshot("06-orders-from-the-browser").await?;
+    ensure(status == "200" && result.contains("order_1002"), || {
+        format!("the page's script got {status}: {result}")
+    })?;
+
+    // Sign Out: through the provider's end-session page and home again.
     browser.wait_for_at(&home, "#sign-out").await?;
     browser.click("#sign-out").await?;
     browser.wait_for_at(&home, "#sign-in").await?;
@@ -97,7 +129,7 @@ async fn sign_in_flow(browser: Browser, app: &Quickstart) -> Step {
     ensure(!browser.is_present("#greeting").await?, || {
         "still greeted after signing out".into()
     })?;
-    browser.snapshot("05-home-after-sign-out").await?;
+    browser.snapshot("07-home-after-sign-out").await?;
 
     // The API no longer shows the claims.
     let (status, body) = browser.fetch_json("/api/profile").await?;
@@ -120,7 +152,52 @@ async fn sign_in_flow(browser: Browser, app: &Quickstart) -> Step {
         count(&counts, &["end_session"]) >= 1 && count(&counts, &["login_page"]) == 2,
         || format!("provider counts: {counts}"),
     )?;
+
+    // A user with no role and no organization: no organization action, and the
+    // guarded route refuses both the session and the page's bearer token with 403.
+    browser
+        .submit_login(&endpoint, "guest", "guest-password")
+        .await?;
+    let greeting = browser
+        .wait_for_at(&home, "#greeting")
+        .await?
+        .text()
+        .await
+        .context("reading #greeting")?;
+    ensure(greeting == "Hello, user_guest", || {
+        format!("greeting: {greeting:?}")
+    })?;
+    ensure(browser.is_present("#no-organizations").await?, || {
+        "no word about organizations for a user without any".into()
+    })?;
+    ensure(!browser.is_present(".organization-token").await?, || {
+        "an organization action for a user without organizations".into()
+    })?;
+    let (status, result) = call_orders(&browser).await?;
+    browser.snapshot("08-guest-orders-from-the-browser").await?;
+    ensure(
+        status == "403" && result.contains("insufficient_scope"),
+        || format!("the guest's script got {status}: {result}"),
+    )?;
+    browser.click("#orders").await?;
+    browser.wait_for_at(&app.url("/api/orders"), "pre").await?;
+    let refused = browser.page_json().await?;
+    ensure(
+        refused["error"] == "insufficient_scope" && refused["scope"] == "read",
+        || format!("/api/orders for the guest: {refused}"),
+    )?;
     Ok(())
+}
+
+/// Clicks the home page's "Call /api/orders from the browser" and returns the status
+/// and the text its script shows.
+async fn call_orders(browser: &Browser) -> Step<(String, String)> {
+    browser.click("#call-orders").await?;
+    let status = browser
+        .wait_for_attribute("#orders-result", "data-status")
+        .await?;
+    let result = browser.text("#orders-result").await?;
+    Ok((status, result))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

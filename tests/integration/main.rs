@@ -17,4 +17,5 @@ mod session_cookies;
 mod sign_in_flow;
 mod stores;
 mod support;
+mod token_route;
 mod tokens;

@@ -619,6 +619,7 @@ async fn a_stopped_store_is_503_without_its_messages() {
         move |b| {
             b.session_store(store)
                 .store_timeout(Duration::from_millis(1500))
+                .token_route(true)
         }
     })
     .await;
@@ -639,10 +640,13 @@ async fn a_stopped_store_is_503_without_its_messages() {
     for path in [
         "/api/profile",
         "/api/token?resource=https://shopping.example.com/api",
+        "/logto/token?resource=https://shopping.example.com/api",
     ] {
         let response = reqwest::Client::new()
             .get(app.url(path))
             .header(header::COOKIE, &cookie)
+            // The token route's same-origin header; the other routes ignore it.
+            .header("x-logto-token", "1")
             .send()
             .await
             .unwrap();

@@ -10,6 +10,7 @@ mod page;
 mod public_errors_tests;
 mod rejection;
 mod routes;
+mod token_route;
 
 pub use extract::RedirectToSignIn;
 pub use extract::{extract_claims, extract_optional_claims};

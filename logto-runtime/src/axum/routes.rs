@@ -4,7 +4,7 @@ use axum::{
     Router,
     extract::{Query, Request},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::{any, get, post},
 };
 use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
@@ -30,12 +30,19 @@ impl Logto {
     /// `GET /sign-in` takes an optional `?post_redirect_uri=/path` (same-origin only);
     /// every other sign-in option is set in code with
     /// [`LogtoBuilder::sign_in_options`](crate::LogtoBuilder::sign_in_options).
+    /// With [`LogtoBuilder::token_route`](crate::LogtoBuilder::token_route), the token
+    /// route too (`GET /logto/token`).
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         let settings = &self.inner.settings;
         let router = Router::new()
             .route(&settings.sign_in_path, get(sign_in))
             .route(&settings.callback_path, get(callback))
             .route(&settings.sign_out_path, post(sign_out));
+        let router = match &settings.token_route_path {
+            // Every method, so that a 405 is `no-store` too.
+            Some(path) => router.route(path, any(super::token_route::token_route)),
+            None => router,
+        };
         // Back-channel logout, when enabled: the provider posts without cookies, so
         // the route needs no layer and takes the client with it.
         match &settings.backchannel {

@@ -2,11 +2,13 @@
 //! URLs of one deployment, read from the environment or a builder and validated once.
 //!
 //! `builder.rs` holds the values as they are given, `env.rs` reads the `LOGTO_*`
-//! variables into it, `validate.rs` turns it into the [`Settings`] every request shares.
+//! variables into it, `validate.rs` turns it into the [`Settings`] every request shares;
+//! `token_route.rs` is the opt-in token route's part of each.
 
 mod backchannel;
 mod builder;
 mod env;
+mod token_route;
 mod validate;
 
 use std::{sync::Arc, time::Duration};
@@ -41,6 +43,8 @@ pub(crate) struct Settings {
     pub sign_in_path: String,
     pub callback_path: String,
     pub sign_out_path: String,
+    /// The token route's path, when it is enabled.
+    pub token_route_path: Option<String>,
     pub post_sign_out_redirect_uri: Url,
     /// Where a sign-in that names no page lands: normalised, on the app's origin.
     pub post_sign_in_path: String,

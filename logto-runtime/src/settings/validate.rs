@@ -15,6 +15,8 @@ use crate::{
 
 impl LogtoBuilder {
     pub(crate) fn validate(self) -> Result<Settings, ConfigError> {
+        // First, while `self` is whole: the checks below move its values out.
+        let token_route_path = self.validated_token_route_path()?;
         let endpoint = required(
             self.endpoint,
             "LOGTO_ENDPOINT",
@@ -104,6 +106,7 @@ impl LogtoBuilder {
             sign_in_path: self.sign_in_path,
             callback_path: self.callback_path,
             sign_out_path: self.sign_out_path,
+            token_route_path,
             post_sign_out_redirect_uri,
             post_sign_in_path,
             http_timeout: self.http_timeout,

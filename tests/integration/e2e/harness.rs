@@ -436,14 +436,30 @@ impl Browser {
 
     /// The `#claims` table as `{name: value}`.
     pub async fn claims_table(&self) -> Step<Value> {
-        self.wait_for("#claims").await?;
+        self.table("#claims").await
+    }
+
+    /// A two-column table (`css`) of names and values as `{name: value}`.
+    pub async fn table(&self, css: &str) -> Step<Value> {
+        self.wait_for(css).await?;
         const SCRIPT: &str =
-            "return Object.fromEntries([...document.querySelectorAll('#claims tbody tr')]
+            "return Object.fromEntries([...document.querySelectorAll(`${arguments[0]} tbody tr`)]
             .map((row) => [row.cells[0].textContent.trim(), row.cells[1].textContent.trim()]));";
         self.client
-            .execute(SCRIPT, vec![])
+            .execute(SCRIPT, vec![json!(css)])
             .await
-            .context("reading the claims table")
+            .context(format!("reading the table {css}"))
+    }
+
+    /// The value of `attribute` on the element `css`, once it has one.
+    pub async fn wait_for_attribute(&self, css: &str, attribute: &str) -> Step<String> {
+        let selector = format!("{css}[{attribute}]");
+        self.wait_for(&selector)
+            .await?
+            .attr(attribute)
+            .await
+            .context(format!("reading {attribute} of `{css}`"))?
+            .ok_or_else(|| anyhow!("`{css}` has no {attribute}"))
     }
 
     /// Signs in on the provider's login form shown in this tab.
