@@ -142,7 +142,9 @@ pub(crate) async fn logout(client: &Client<'_>, state: &State, raw: &str) -> Out
 }
 
 /// Ends the sessions `token` names: by `sid` when it has one (that provider session
-/// only), else every session of its `sub` signed in until now.
+/// only), else every session of its `sub` signed in until now. Not until its `iat`: a
+/// provider clock behind ours would let a session signed in just before the logout
+/// survive it; ending a sign-in made while the token was in flight is the safer error.
 async fn end(settings: &Settings, token: &LogoutToken, now: i64) -> Result<u64, StoreError> {
     let target = match (&token.sid, &token.sub) {
         (Some(sid), _) => LogoutTarget::Sid(sid.clone()),
@@ -159,7 +161,9 @@ async fn end(settings: &Settings, token: &LogoutToken, now: i64) -> Result<u64, 
     let lifetime = settings
         .backchannel
         .as_ref()
-        .map_or(3600, |b| b.revocation_lifetime.as_secs() as i64);
+        .map_or(crate::settings::SESSION_LIFETIME_SECS, |b| {
+            i64::try_from(b.revocation_lifetime.as_secs()).unwrap_or(i64::MAX)
+        });
     let revocation = Revocation {
         target,
         until: now.saturating_add(lifetime),

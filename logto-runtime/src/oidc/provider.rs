@@ -126,8 +126,11 @@ impl ProviderCache {
         if last_refetch.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
             return Ok(None);
         }
-        let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(seen.jwks_uri.clone())).await?;
+        // The attempt counts, not only a success: the `kid` that asks for a refetch may
+        // come from an unauthenticated request (a forged logout token), and a failing
+        // JWKS endpoint must not be fetched once per such request.
         *last_refetch = Some(Instant::now());
+        let jwks: CoreJsonWebKeySet = http.get_json(http.inner.get(seen.jwks_uri.clone())).await?;
         let provider = Arc::new(Provider {
             client: seen.client.clone(),
             extra: seen.extra.clone(),

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// How long a session lives after sign-in, as Logto's SDKs keep their cookie.
-pub(crate) const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
+pub(crate) use crate::settings::SESSION_LIFETIME_SECS;
 /// How long a sign-in may take between the redirect and the callback.
 pub(crate) const TRANSACTION_LIFETIME_SECS: i64 = 600;
 /// Sign-ins in progress at once in one browser (tabs); the oldest is dropped beyond.

@@ -2,6 +2,7 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
+use super::SESSION_LIFETIME_SECS;
 use crate::{error::ConfigError, store::SessionStore};
 
 /// How often, by default, an instance reads the revocation store.
@@ -22,7 +23,9 @@ const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
 ///   them is signed out. Replayed tokens are refused across instances (the token's
 ///   `jti` is kept in the store until its `exp`).
 /// - **Cookie sessions** cannot be deleted: the logout is kept in a revocation list
-///   until the ID tokens it could match have expired ([`revocation_lifetime`](Self::revocation_lifetime)),
+///   for as long as a session it could match may live ([`revocation_lifetime`](Self::revocation_lifetime),
+///   14 days by default: a copy of the cookie would otherwise come back once its ID
+///   token expired, with a refresh its grant may still allow),
 ///   and every session read (and every cached guard verdict) is checked against it in
 ///   memory. One instance needs nothing more. Several instances need a shared
 ///   [`revocation_store`](Self::revocation_store): each reads it every
@@ -80,7 +83,7 @@ impl BackchannelLogout {
             path: "/backchannel-logout".into(),
             revocation_store: None,
             poll_interval: DEFAULT_POLL_INTERVAL,
-            revocation_lifetime: Duration::from_secs(3600),
+            revocation_lifetime: Duration::from_secs(SESSION_LIFETIME_SECS.unsigned_abs()),
         }
     }
 
@@ -105,10 +108,11 @@ impl BackchannelLogout {
         self
     }
 
-    /// How long a cookie session's revocation is kept (default 1 h, Logto's ID token
-    /// lifetime): set it to at least the ID token lifetime of the Logto application.
-    /// After that the session's ID token has expired, and its refresh fails, since
-    /// ending a session at Logto revokes the grant.
+    /// How long a cookie session's revocation is kept (default 14 days, the longest a
+    /// cookie session lives). Shorter is safe only when the grant cannot outlive it:
+    /// ending a session at the provider does not always revoke a grant with
+    /// `offline_access`, so a copy of a revoked cookie whose ID token expired would
+    /// refresh and come back once its revocation is forgotten.
     pub fn revocation_lifetime(mut self, lifetime: Duration) -> Self {
         self.revocation_lifetime = lifetime;
         self

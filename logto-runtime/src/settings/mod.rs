@@ -24,6 +24,10 @@ use crate::{
     store::SessionStore,
 };
 
+/// How long a session lives after sign-in, as Logto's SDKs keep their cookie (and how
+/// long a cookie session's back-channel revocation is kept by default).
+pub(crate) const SESSION_LIFETIME_SECS: i64 = 14 * 24 * 3600;
+
 /// The shortest cookie secret accepted, as in Logto's SDKs.
 pub(crate) const MIN_COOKIE_SECRET_LEN: usize = 32;
 

@@ -40,14 +40,6 @@ end
 return 1
 ";
 
-/// Takes an index set: its members are the sessions that exist now, and a session
-/// indexed after this runs is in a new set, never ended by this logout.
-const TAKE: &str = r"
-local ids = redis.call('SMEMBERS', KEYS[1])
-redis.call('DEL', KEYS[1])
-return ids
-";
-
 /// Sessions in Redis under `<prefix>session:<id>`, locks under `<prefix>lock:<key>`.
 ///
 /// Back-channel logout keeps, per provider session and per user, the set of session
@@ -84,7 +76,6 @@ pub struct RedisStore {
     save: Script,
     unlock: Script,
     index: Script,
-    take: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -133,7 +124,6 @@ impl RedisStore {
             save: Script::new(SAVE),
             unlock: Script::new(UNLOCK),
             index: Script::new(INDEX),
-            take: Script::new(TAKE),
         })
     }
 
@@ -284,17 +274,25 @@ impl SessionStore for RedisStore {
     fn end_sessions<'a>(&'a self, target: &'a LogoutTarget) -> StoreFuture<'a, u64> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
-            let ids: Vec<String> = self
-                .take
-                .key(self.index_key(target))
-                .invoke_async(&mut connection)
+            let index = self.index_key(target);
+            // The sessions that exist now: one indexed later is not in this snapshot,
+            // so this logout never ends it.
+            let ids: Vec<String> = connection
+                .smembers(&index)
                 .await
                 .map_err(|e| self.unavailable(e))?;
-            // One key per command: sessions live in slots of their own.
+            // One key per command: sessions live in slots of their own. Each id leaves
+            // the index only once its session is gone, so a failure part way (an error,
+            // the store timeout dropping this future) leaves the rest indexed for the
+            // provider's retry rather than forgotten.
             let mut ended = 0;
             for id in ids {
                 let deleted: i64 = connection
                     .del(self.session_key(&id))
+                    .await
+                    .map_err(|e| self.unavailable(e))?;
+                let _: i64 = connection
+                    .srem(&index, &id)
                     .await
                     .map_err(|e| self.unavailable(e))?;
                 ended += deleted.max(0) as u64;
