@@ -12,10 +12,8 @@
 //! the same provider; sign in there as `demo`, open `/api/access-token`, then
 //! `curl -H "Authorization: Bearer <access_token>" http://127.0.0.1:3001/api/products`.
 
-#[path = "support/api.rs"]
-mod api;
-#[path = "support/dev.rs"]
-mod dev;
+use logto_examples::api;
+use logto_examples::dev;
 
 use std::net::SocketAddr;
 

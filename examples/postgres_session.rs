@@ -4,10 +4,8 @@
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run --example postgres_session
 //! ```
 
-#[path = "support/app.rs"]
-mod app;
-#[path = "support/dev.rs"]
-mod dev;
+use logto_examples::app;
+use logto_examples::dev;
 
 #[tokio::main]
 async fn main() {

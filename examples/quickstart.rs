@@ -9,10 +9,8 @@
 //!   LOGTO_BASE_URL=http://localhost:3000 LOGTO_COOKIE_SECRET=... cargo run --example quickstart
 //! ```
 
-#[path = "support/app.rs"]
-mod app;
-#[path = "support/dev.rs"]
-mod dev;
+use logto_examples::app;
+use logto_examples::dev;
 
 #[tokio::main]
 async fn main() {

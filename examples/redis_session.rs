@@ -7,10 +7,8 @@
 //! PORT=3001 cargo run --example redis_session   # a second instance
 //! ```
 
-#[path = "support/app.rs"]
-mod app;
-#[path = "support/dev.rs"]
-mod dev;
+use logto_examples::app;
+use logto_examples::dev;
 
 #[tokio::main]
 async fn main() {

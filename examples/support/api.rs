@@ -1,7 +1,6 @@
 //! The API of `examples/api_server.rs`, a resource server for the quickstart's API
 //! resource: bearer tokens only, `read` to list products, `write` to add one. Shared
 //! with the integration tests, which serve it in-process.
-#![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,5 @@
 //! The quickstart's app: the Logto Next.js guide's pages and routes in axum, shared by
 //! the examples that differ only in where sessions live.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 

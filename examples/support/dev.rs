@@ -2,7 +2,6 @@
 //! `LOGTO_ENDPOINT`, start the bundled Logto-like provider of `tests/idp/` (through
 //! `logto-test-support`, a dev-dependency) and register this app with it, so
 //! `cargo run --example quickstart` works on a fresh clone.
-#![allow(dead_code)]
 
 use std::{net::SocketAddr, process::Command};
 

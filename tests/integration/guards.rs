@@ -2,8 +2,7 @@
 //! session's access token, 401 or redirect when signed out) and bearer tokens per
 //! RFC 6750/9068, each refusal with its exact status and `WWW-Authenticate`.
 
-#[path = "../../examples/support/api.rs"]
-mod api;
+use logto_examples::api;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

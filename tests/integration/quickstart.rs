@@ -1,8 +1,7 @@
 //! The quickstart's own router, served in-process: the guide's routes answer as the
 //! issues specify, signed in and out.
 
-#[path = "../../examples/support/app.rs"]
-pub(crate) mod app;
+pub(crate) use logto_examples::app;
 
 use logto_test_support::{Browser, idp, unique_id};
 use reqwest::{StatusCode, header};
