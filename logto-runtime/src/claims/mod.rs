@@ -34,6 +34,11 @@ pub use time::UnixMillis;
 /// The runtime requests the type's [`SCOPES`](Claims::SCOPES) at sign-in when the config
 /// lists it (`#[logto::config(claims = [User])]`), and calls the userinfo endpoint only
 /// when [`NEEDS_USERINFO`](Claims::NEEDS_USERINFO) is true (once per session, cached).
+/// A type whose fields need a scope beyond `openid` and `profile` names that config,
+/// `#[claims(config = Auth)]`, and the build checks the config requests every scope it
+/// needs (without it, the provider would leave those claims out and the fields would
+/// stay empty); extracted under a client of another config, it is checked again on
+/// first use (a 500 whose log names the type and the scopes).
 ///
 /// # Claims
 ///
