@@ -406,18 +406,19 @@ fn database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// Two connections to Redis under one prefix, one for each app instance.
+async fn two_redis_stores(prefix: &str) -> std::sync::Mutex<Vec<RedisStore>> {
+    let mut stores = Vec::new();
+    for _ in 0..2 {
+        stores.push(RedisStore::connect(&redis_url(), prefix).await.unwrap());
+    }
+    std::sync::Mutex::new(stores)
+}
+
 #[tokio::test]
 async fn two_instances_on_redis_both_forget_the_session() {
     let prefix = format!("{}:", unique_id("logto_test_bcl"));
-    let mut stores = Vec::new();
-    for _ in 0..2 {
-        stores.push(
-            RedisStore::connect(&redis_url(), prefix.clone())
-                .await
-                .unwrap(),
-        );
-    }
-    let stores = std::sync::Mutex::new(stores);
+    let stores = two_redis_stores(&prefix).await;
     two_instances_forget("bcl-redis", |b| {
         let store = stores.lock().unwrap().pop().unwrap();
         b.session_store(store).backchannel_logout(options())
@@ -447,15 +448,7 @@ async fn two_instances_on_postgres_both_forget_the_session() {
 #[tokio::test]
 async fn two_cookie_instances_sharing_a_revocation_store_both_forget_the_session() {
     let prefix = format!("{}:", unique_id("logto_test_bcl_rev"));
-    let mut stores = Vec::new();
-    for _ in 0..2 {
-        stores.push(
-            RedisStore::connect(&redis_url(), prefix.clone())
-                .await
-                .unwrap(),
-        );
-    }
-    let stores = std::sync::Mutex::new(stores);
+    let stores = two_redis_stores(&prefix).await;
     two_instances_forget("bcl-revocations", |b| {
         let store = stores.lock().unwrap().pop().unwrap();
         b.backchannel_logout(
