@@ -9,7 +9,7 @@ use crate::{
     oidc,
     session::{CachedUserinfo, SessionData, SessionHandle},
     stored_session,
-    tokens::{self, AccessToken, CatchUp, TokenError, TokenRequest},
+    tokens::{self, AccessToken, TokenError, TokenRequest},
 };
 
 /// Why the user of a request could not be known.
@@ -134,20 +134,12 @@ pub(crate) async fn live_session(
     inner: &Inner,
     handle: &SessionHandle,
 ) -> Result<Option<Live>, TokenError> {
-    stored_session::ensure_loaded(inner, handle)
+    let Some(data) = stored_session::current(inner, handle)
         .await
-        .map_err(TokenError::Store)?;
-    let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
+        .map_err(TokenError::Store)?
+    else {
         return Ok(None);
     };
-    match inner.refresh.catch_up(&mut data) {
-        CatchUp::Revoked => {
-            handle.lock().set_session(None);
-            return Ok(None);
-        }
-        CatchUp::Changed => handle.lock().set_session(Some(data.clone())),
-        CatchUp::Unchanged => {}
-    }
     let Some(id_claims) = data.id_token_claims() else {
         handle.lock().set_session(None);
         return Ok(None);

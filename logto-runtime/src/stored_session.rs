@@ -1,7 +1,10 @@
-//! Sessions in an external store: loading on first use, saving with compare-and-set
-//! (merging with what another request saved meanwhile, so newer tokens are never
-//! replaced by older ones), and the store lock that makes one instance at a time
-//! refresh a session's tokens.
+//! A request's session, loaded and saved: read on first use (one store read, or the
+//! cookie decrypted) and caught up with refreshes made meanwhile ([`current`]); after
+//! the handler, saved with compare-and-set (merging with what another request saved
+//! meanwhile, so newer tokens are never replaced by older ones) and written back as
+//! cookies ([`finish`]); and the store lock that makes one instance at a time refresh a
+//! session's tokens. The two catch-ups, at read and before write, run here and nowhere
+//! else.
 
 use std::time::Duration;
 
@@ -9,7 +12,7 @@ use crate::{
     logto::Inner,
     session::{SessionData, SessionHandle, StoredToken, random_id},
     store::{Expect, LockToken, SessionStore, StoreError, bounded},
-    tokens::{TokenError, TokenRequest},
+    tokens::{CatchUp, TokenError, TokenRequest},
 };
 
 /// How long one instance may hold a session's refresh lock: as long as the slowest
@@ -83,6 +86,42 @@ pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Resu
         session.set_loaded(data, version);
     }
     Ok(())
+}
+
+/// The request's session, read on first use and brought up to date with refreshes
+/// this process made meanwhile for other requests of the same session; `None` when
+/// signed out, or when such a refresh found the session ended.
+pub(crate) async fn current(
+    inner: &Inner,
+    handle: &SessionHandle,
+) -> Result<Option<SessionData>, StoreError> {
+    ensure_loaded(inner, handle).await?;
+    // The session's lock is not held while the coordinator's is taken.
+    let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
+        return Ok(None);
+    };
+    match inner.refresh.catch_up(&mut data) {
+        CatchUp::Revoked => {
+            handle.lock().set_session(None);
+            return Ok(None);
+        }
+        CatchUp::Changed => handle.lock().set_session(Some(data.clone())),
+        CatchUp::Unchanged => {}
+    }
+    Ok(Some(data))
+}
+
+/// After the handler: saves what changed (store mode; the save's result), catches the
+/// session up once more (a refresh of another request may have finished meanwhile),
+/// and returns the `Set-Cookie` values that bring the browser up to date.
+pub(crate) async fn finish(
+    inner: &Inner,
+    handle: &SessionHandle,
+) -> (Result<(), StoreError>, Vec<String>) {
+    let saved = save_pending(inner, handle).await;
+    let mut session = handle.lock();
+    session.update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
+    (saved, session.set_cookie_headers(&inner.settings))
 }
 
 /// What `ours` becomes when `stored` was saved meanwhile: the more recently issued pair
@@ -159,7 +198,7 @@ async fn save_merged(
 
 /// Writes what the request changed to the store; the layer calls it before the
 /// cookies are written.
-pub(crate) async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
+async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
     let Some(store) = inner.settings.store.as_deref() else {
         return Ok(());
     };

@@ -15,7 +15,6 @@ use crate::{
     Logto,
     session::{RequestSession, SessionHandle},
     stored_session,
-    tokens::CatchUp,
 };
 
 /// What the layer leaves in a request's extensions for the extractors.
@@ -126,17 +125,11 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            if let Err(error) = stored_session::save_pending(&logto.inner, &handle).await {
+            let (saved, cookies) = stored_session::finish(&logto.inner, &handle).await;
+            if let Err(error) = saved {
                 // The handler's answer stands on a session that was not saved: say so.
                 response = super::rejection::store_unavailable(&error);
             }
-            let cookies = {
-                let mut session = handle.lock();
-                let inner = &logto.inner;
-                session
-                    .update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
-                session.set_cookie_headers(&inner.settings)
-            };
             if !cookies.is_empty() {
                 let headers = response.headers_mut();
                 for cookie in cookies {
