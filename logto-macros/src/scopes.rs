@@ -71,10 +71,10 @@ pub(crate) const PROFILE: &str = "profile";
 /// Logto's organizations scope; requesting it adds the reserved organizations resource.
 pub(crate) const ORGANIZATIONS: &str = "urn:logto:scope:organizations";
 /// The resource Logto SDKs add with [`ORGANIZATIONS`]: never written by hand.
-pub(crate) const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
+pub(crate) use logto_rule::ORGANIZATIONS_RESOURCE;
 
 /// Scopes the runtime requests at every sign-in, so configs and claims types leave them out.
-pub(crate) const ALWAYS_REQUESTED: &[&str] = &[OPENID, OFFLINE_ACCESS, PROFILE];
+pub(crate) const ALWAYS_REQUESTED: &[&str] = &logto_rule::BASE_SCOPES;
 
 /// The variant named `name`.
 pub(crate) fn by_variant(name: &str) -> Option<UserScope> {

@@ -40,6 +40,7 @@ mod stored_session;
 mod tokens;
 
 #[doc(hidden)]
+#[allow(deprecated)] // Re-exported until apps move to `Rejection`.
 pub use crate::axum::{AuthRejection, GuardRejection};
 pub use crate::axum::{
     BearerLayer, BearerService, Guard, GuardLayer, GuardService, LogtoLayer, LogtoService,
@@ -77,8 +78,8 @@ pub mod __private {
     pub use crate::guard_spec::{
         GuardSpec,
         rule::{
-            ConfigName, Kind as GuardKind, Part as GuardPart, Requested as GuardRequested,
-            requested_of, unmet_is as guard_unmet_is,
+            Kind as GuardKind, Part as GuardPart, Requested as GuardRequested, requested_of,
+            unmet_is as guard_unmet_is,
         },
     };
     pub use ::axum;

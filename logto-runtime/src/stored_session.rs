@@ -96,7 +96,8 @@ pub(crate) async fn current(
     handle: &SessionHandle,
 ) -> Result<Option<SessionData>, StoreError> {
     ensure_loaded(inner, handle).await?;
-    // The session's lock is not held while the coordinator's is taken.
+    // Lock order: the session's before the coordinator's, never the reverse (`finish`
+    // holds both); here the session's is let go before, which the order allows too.
     let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
         return Ok(None);
     };

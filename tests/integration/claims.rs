@@ -313,3 +313,31 @@ async fn a_refused_userinfo_token_is_refreshed_once_in_store_mode_too() {
         before + 1
     );
 }
+
+/// A claims type checked against its own config at compile time, extracted under a
+/// client built from another that never requests its scopes: every request, signed in
+/// or not, is a 500 that says nothing more, never a page of empty claims.
+#[tokio::test]
+async fn a_claims_type_under_a_client_of_another_config_is_refused_on_first_use() {
+    async fn page(user: Option<IdTokenUser>) -> String {
+        user.map(|u| u.sub).unwrap_or_default()
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    // `TestAuth` requests neither `email` nor `phone`, which `IdTokenUser` needs.
+    let logto = logto::Logto::builder::<crate::support::TestAuth>()
+        .endpoint("http://127.0.0.1:9")
+        .app_id("claims-of-another-config")
+        .app_secret("test-secret")
+        .base_url(&base)
+        .cookie_secret(crate::support::SECRET)
+        .build()
+        .unwrap();
+    let app = Router::new().route("/page", get(page)).layer(logto.layer());
+    serve(listener, app);
+    let response = Browser::new().get(&format!("{base}/page")).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "server_error", "{body}");
+    assert!(!body.to_string().contains("email"), "{body}");
+}

@@ -74,20 +74,26 @@ fn config_checks(claims: &ClaimsType, config: &syn::Path) -> TokenStream {
         };
         let field_span = field.ident.span();
         let check = quote_spanned! {field_span=>
-            const _: () = requested::<Check<{ #requested.scope(#scope) }>>();
+            const _: () = __logto_requested::<__LogtoCheck<{ #requested.scope(#scope) }>>();
         };
         quote! {
             const _: () = {
                 #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-                trait ScopeRequested {}
-                struct Check<const REQUESTED: bool>;
-                impl ScopeRequested for Check<true> {}
-                const fn requested<T: ScopeRequested>() {}
+                trait __LogtoScopeRequested {}
+                struct __LogtoCheck<const REQUESTED: bool>;
+                impl __LogtoScopeRequested for __LogtoCheck<true> {}
+                const fn __logto_requested<T: __LogtoScopeRequested>() {}
                 #check
             };
         }
     });
-    quote!(#(#checks)*)
+    // The config is named even when no field needs a scope: a misspelled or wrong type
+    // is an error then too.
+    let named = quote_spanned! {config.span()=>
+        const _: ::logto::__private::GuardRequested<'static> =
+            ::logto::__private::requested_of::<#config>();
+    };
+    quote!(#named #(#checks)*)
 }
 
 /// `field: __claims.optional::<T>("claim", source)?`, spanned at the field's type so a

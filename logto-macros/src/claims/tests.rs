@@ -484,7 +484,11 @@ fn a_named_config_is_checked_once_per_scope() {
     let file: syn::File =
         syn::parse2(expand::implementation(&claims)).unwrap_or_else(|error| panic!("{error}"));
     let text = quote::quote!(#file).to_string();
-    assert_eq!(text.matches("trait ScopeRequested").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("trait __LogtoScopeRequested").count(),
+        2,
+        "{text}"
+    );
     assert!(
         text.contains(
             "`User` reads claims of the scope `phone`, which `crate::Auth` never requests"

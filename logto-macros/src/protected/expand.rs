@@ -128,7 +128,7 @@ fn config_checks(
                 // An item, not a local binding: it resolves from the user's span even
                 // when the attribute comes out of their `macro_rules!`.
                 let bound = quote_spanned! {span=>
-                    const _: () = met::<Check<{
+                    const _: () = __logto_met::<__LogtoCheck<{
                         !::logto::__private::guard_unmet_is(
                             &<#marker as ::logto::__private::GuardDef>::SPEC.needs(),
                             &#requested,
@@ -140,10 +140,10 @@ fn config_checks(
                 quote! {
                     const _: () = {
                         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-                        trait Met {}
-                        struct Check<const MET: bool>;
-                        impl Met for Check<true> {}
-                        const fn met<T: Met>() {}
+                        trait __LogtoMet {}
+                        struct __LogtoCheck<const MET: bool>;
+                        impl __LogtoMet for __LogtoCheck<true> {}
+                        const fn __logto_met<T: __LogtoMet>() {}
                         #bound
                     };
                 }
@@ -174,5 +174,10 @@ fn config_checks(
         Part::Organization,
         quote!(Organization),
     ));
-    quote!(#(#checks)*)
+    // The config is named even when nothing can fail against it: a misspelled or wrong
+    // type is an error then too.
+    let named = quote_spanned! {config.span()=>
+        const _: ::logto::__private::GuardRequested<'static> = #requested;
+    };
+    quote!(#named #(#checks)*)
 }

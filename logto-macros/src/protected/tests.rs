@@ -156,13 +156,13 @@ fn a_named_config_is_checked_at_compile_time() {
         resource = "https://api.example.com"
     ));
     assert!(!items.iter().any(|item| matches!(item, Item::Macro(_))));
-    // One check per way the guard can fail: each scope, the resource it names; no
-    // organization, nothing to check there.
+    // One check per way the guard can fail (each scope, the resource it names; no
+    // organization, nothing to check there), and one that names the config.
     let consts = items
         .iter()
         .filter(|item| matches!(item, Item::Const(c) if c.ident == "_"))
         .count();
-    assert_eq!(consts, 3, "{items:#?}");
+    assert_eq!(consts, 4, "{items:#?}");
     let text = quote::quote!(#(#items)*).to_string();
     assert!(
         text.contains(

@@ -16,7 +16,9 @@ pub use extract::RedirectToSignIn;
 pub use extract::{extract_claims, extract_optional_claims};
 pub use guard::{BearerLayer, BearerService, Guard, GuardDef, GuardLayer, GuardService, Guarded};
 pub use layer::{LogtoLayer, LogtoService};
-pub use rejection::{AuthRejection, GuardRejection, Rejection};
+pub use rejection::Rejection;
+#[allow(deprecated)] // Re-exported until apps move to `Rejection`.
+pub use rejection::{AuthRejection, GuardRejection};
 
 /// The request's URI as the browser sent it: axum's `OriginalUri` when a nested router
 /// stripped a prefix from `parts.uri`.

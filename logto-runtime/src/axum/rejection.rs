@@ -103,10 +103,12 @@ pub enum Rejection {
 
 /// The extractors' name for [`Rejection`], kept while apps move to the one name.
 #[doc(hidden)]
+#[deprecated(note = "use `logto::Rejection`, the one rejection of extractors and guards")]
 pub type AuthRejection = Rejection;
 
 /// The guards' name for [`Rejection`], kept while apps move to the one name.
 #[doc(hidden)]
+#[deprecated(note = "use `logto::Rejection`, the one rejection of extractors and guards")]
 pub type GuardRejection = Rejection;
 
 impl Rejection {

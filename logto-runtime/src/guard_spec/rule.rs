@@ -2,8 +2,8 @@
 //! config", from the `logto-rule` crate the macros share, and what a config requests
 //! as that rule reads it.
 
-pub use logto_rule::{ConfigName, Kind, Part, Requested, unmet_is};
-pub(crate) use logto_rule::{Needs, first_unmet};
+pub(crate) use logto_rule::{ConfigName, Needs, first_unmet};
+pub use logto_rule::{Kind, Part, Requested, unmet_is};
 
 use crate::config::Config;
 
