@@ -1,14 +1,16 @@
 //! The signed-in user of a request: the equivalent of Logto's `getLogtoContext`.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::{
     claims::{ClaimError, Claims},
     error::{OAuthErrorCode, ProviderError, PublicMessage},
-    logto::{Inner, Logto},
+    logto::Logto,
     oidc,
     session::{CachedUserinfo, SessionData, SessionHandle},
-    stored_session,
+    stored_session::{self, SessionEnv},
     tokens::{self, AccessToken, TokenError, TokenRequest},
 };
 
@@ -112,10 +114,11 @@ impl From<TokenError> for ContextError {
     }
 }
 
-/// A live session: its data and its ID token's claims.
+/// A live session: its data and its ID token's claims, shared with the session cache
+/// and copied only when the request changes them.
 pub(crate) struct Live {
-    pub data: SessionData,
-    pub id_claims: Map<String, Value>,
+    pub data: Arc<SessionData>,
+    pub id_claims: Arc<Map<String, Value>>,
 }
 
 impl Live {
@@ -131,27 +134,26 @@ impl Live {
 /// The session of the request, if it is live: an unexpired ID token, or an expired one
 /// that the refresh token renews. A stored ID token alone is not enough.
 pub(crate) async fn live_session(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
 ) -> Result<Option<Live>, TokenError> {
-    let Some(data) = stored_session::current(inner, handle)
+    let Some(data) = stored_session::current(env, handle)
         .await
         .map_err(TokenError::Store)?
     else {
         return Ok(None);
     };
-    let Some(id_claims) = data.id_token_claims() else {
+    let Some(id_claims) = handle.id_claims(&data) else {
         handle.lock().set_session(None);
         return Ok(None);
     };
     let mut live = Live { data, id_claims };
-    if live.data.id_expires_at > inner.settings.clock.unix_seconds() {
+    if live.data.id_expires_at > env.settings.clock.unix_seconds() {
         return Ok(Some(live));
     }
     let sub = live.sub();
-    match stored_session::refresh_with_store_lock(inner, handle, &mut live.data, None, None, &sub)
-        .await
-    {
+    let data = Arc::make_mut(&mut live.data);
+    match stored_session::refresh_with_store_lock(env, handle, data, None, None, &sub).await {
         Ok(_) => {}
         Err(TokenError::SessionEnded | TokenError::NoRefreshToken) => {
             handle.lock().set_session(None);
@@ -159,30 +161,35 @@ pub(crate) async fn live_session(
         }
         Err(other) => return Err(other),
     }
-    let renewed = live.data.id_expires_at > inner.settings.clock.unix_seconds();
-    live.id_claims = live.data.id_token_claims().unwrap_or_default();
+    let renewed = live.data.id_expires_at > env.settings.clock.unix_seconds();
     handle.lock().set_session(Some(live.data.clone()));
+    live.id_claims = handle.id_claims(&live.data).unwrap_or_default();
     Ok(renewed.then_some(live))
 }
 
-/// The userinfo claims of a live session, from its cache or fetched once and cached
-/// until the ID token expires.
-pub(crate) async fn userinfo(
-    inner: &Inner,
+/// Makes sure `live` holds the userinfo claims: from its cache, or fetched once and
+/// cached until the ID token expires.
+pub(crate) async fn ensure_userinfo(
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
     live: &mut Live,
-) -> Result<Map<String, Value>, ContextError> {
-    let now = inner.settings.clock.unix_seconds();
-    if let Some(cached) = live.data.userinfo.as_ref().filter(|c| c.expires_at > now) {
-        return Ok(cached.claims.clone());
+) -> Result<(), ContextError> {
+    let now = env.settings.clock.unix_seconds();
+    if live
+        .data
+        .userinfo
+        .as_ref()
+        .is_some_and(|c| c.expires_at > now)
+    {
+        return Ok(());
     }
     let sub = live.sub();
     let fresh = live.data.access_token.as_ref().filter(|t| t.is_fresh(now));
     let access_token = match fresh {
         Some(token) => token.token.clone(),
-        None => userinfo_token(inner, handle, live, None, &sub).await?,
+        None => userinfo_token(env, handle, live, None, &sub).await?,
     };
-    let claims = match oidc::userinfo::fetch(&inner.oidc(), &access_token, &sub).await {
+    let claims = match oidc::userinfo::fetch(&env.oidc, &access_token, &sub).await {
         // The provider no longer takes the token (revoked, or its grant ended): never
         // the client's fault. Refresh it once and ask again; a second refusal means
         // the session is over.
@@ -191,10 +198,9 @@ pub(crate) async fn userinfo(
                 target: "logto::oidc",
                 "the userinfo endpoint refused the access token; refreshing it once"
             );
-            live.data.access_token = None;
-            let access_token =
-                userinfo_token(inner, handle, live, Some(&access_token), &sub).await?;
-            match oidc::userinfo::fetch(&inner.oidc(), &access_token, &sub).await {
+            Arc::make_mut(&mut live.data).access_token = None;
+            let access_token = userinfo_token(env, handle, live, Some(&access_token), &sub).await?;
+            match oidc::userinfo::fetch(&env.oidc, &access_token, &sub).await {
                 Err(ProviderError::OAuth(error)) if error.code == OAuthErrorCode::InvalidToken => {
                     tracing::warn!(
                         target: "logto::oidc",
@@ -208,26 +214,27 @@ pub(crate) async fn userinfo(
         }
         other => other?,
     };
-    live.data.userinfo = Some(CachedUserinfo {
-        claims: claims.clone(),
-        expires_at: live.data.id_expires_at,
+    let data = Arc::make_mut(&mut live.data);
+    data.userinfo = Some(CachedUserinfo {
+        claims,
+        expires_at: data.id_expires_at,
     });
     handle.lock().set_session(Some(live.data.clone()));
-    Ok(claims)
+    Ok(())
 }
 
 /// A new access token for the userinfo endpoint, written back to the session; never
 /// the one the provider `refused`.
 async fn userinfo_token(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
     live: &mut Live,
     refused: Option<&str>,
     sub: &str,
 ) -> Result<String, ContextError> {
+    let data = Arc::make_mut(&mut live.data);
     let refreshed =
-        stored_session::refresh_with_store_lock(inner, handle, &mut live.data, None, refused, sub)
-            .await;
+        stored_session::refresh_with_store_lock(env, handle, data, None, refused, sub).await;
     handle.lock().set_session(Some(live.data.clone()));
     match refreshed {
         Ok(token) => Ok(token.token),
@@ -242,16 +249,16 @@ async fn userinfo_token(
 
 /// An access token for `request`, from the session or refreshed.
 pub(crate) async fn access_token(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
     request: &TokenRequest,
 ) -> Result<AccessToken, TokenError> {
-    tokens::check_request(&inner.settings, request)?;
-    let Some(mut live) = live_session(inner, handle).await? else {
+    tokens::check_request(env.settings, request)?;
+    let Some(mut live) = live_session(env, handle).await? else {
         return Err(TokenError::SignedOut);
     };
     let key = request.key();
-    let now = inner.settings.clock.unix_seconds();
+    let now = env.settings.clock.unix_seconds();
     let cached = live
         .data
         .tokens
@@ -263,9 +270,9 @@ pub(crate) async fn access_token(
             let before = live.data.clone();
             let sub = live.sub();
             let refreshed = stored_session::refresh_with_store_lock(
-                inner,
+                env,
                 handle,
-                &mut live.data,
+                Arc::make_mut(&mut live.data),
                 Some(request),
                 None,
                 &sub,
@@ -302,13 +309,13 @@ pub(crate) async fn access_token(
 
 /// The typed claims of the request's user, or `None` when signed out.
 pub(crate) async fn load_claims<U: Claims>(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
 ) -> Result<Option<(U, Live)>, ContextError> {
     // Before the session, so a misconfigured page fails for every visitor, signed in or
     // not, rather than showing empty claims.
     if !U::SCOPES.is_empty() {
-        let scopes = unrequested_scopes::<U>(&inner.settings.scopes);
+        let scopes = unrequested_scopes::<U>(&env.settings.scopes);
         if !scopes.is_empty() {
             return Err(ContextError::ScopesNotRequested {
                 claims_type: std::any::type_name::<U>(),
@@ -316,15 +323,19 @@ pub(crate) async fn load_claims<U: Claims>(
             });
         }
     }
-    let Some(mut live) = live_session(inner, handle).await? else {
+    let Some(mut live) = live_session(env, handle).await? else {
         return Ok(None);
     };
-    let userinfo = if U::NEEDS_USERINFO {
-        Some(userinfo(inner, handle, &mut live).await?)
-    } else {
-        None
-    };
-    let claims = U::from_claims(&live.id_claims, userinfo.as_ref())?;
+    if U::NEEDS_USERINFO {
+        ensure_userinfo(env, handle, &mut live).await?;
+    }
+    let userinfo = live
+        .data
+        .userinfo
+        .as_ref()
+        .filter(|_| U::NEEDS_USERINFO)
+        .map(|cached| &cached.claims);
+    let claims = U::from_claims(&live.id_claims, userinfo)?;
     Ok(Some((claims, live)))
 }
 
@@ -392,7 +403,7 @@ impl<U> Context<U> {
 
     /// Every claim of the ID token, untyped.
     pub fn id_token_claims(&self) -> Option<&Map<String, Value>> {
-        self.live.as_ref().map(|l| &l.id_claims)
+        self.live.as_ref().map(|l| &*l.id_claims)
     }
 
     /// The raw ID token, for passing on (`id_token_hint`, a backend that wants it).
@@ -406,9 +417,12 @@ impl<U> Context<U> {
         let Some(live) = self.live.as_mut() else {
             return Ok(None);
         };
-        userinfo(&self.logto.inner, &self.handle, live)
-            .await
-            .map(Some)
+        ensure_userinfo(&self.logto.inner.session_env(), &self.handle, live).await?;
+        Ok(live
+            .data
+            .userinfo
+            .as_ref()
+            .map(|cached| cached.claims.clone()))
     }
 
     /// The access token for an API resource (`getAccessToken` in Logto's SDKs), from
@@ -434,7 +448,7 @@ impl<U> Context<U> {
     /// needs nothing; across several instances it needs a shared
     /// [`SessionStore`](crate::SessionStore), whose lock serializes the refresh.
     pub async fn token(&self, request: &TokenRequest) -> Result<AccessToken, TokenError> {
-        access_token(&self.logto.inner, &self.handle, request).await
+        access_token(&self.logto.inner.session_env(), &self.handle, request).await
     }
 }
 

@@ -18,7 +18,7 @@ use crate::{
     oidc::{self, CallbackParams},
     redirect,
     session::{RequestSession, chunks},
-    session_cache::{Key, SessionGuardCache},
+    session_cache::{Key, Lookup, SessionCache},
     settings::{LogtoBuilder, Settings},
 };
 
@@ -104,16 +104,19 @@ pub fn cookie_header(input: &[u8]) {
     assert!(session.session(settings).is_none());
     let _ = session.transactions(settings);
     let _ = session.set_cookie_headers(settings);
-    // The guard cache keys exactly the sessions the reader reads: a key without a
+    // The session cache keys exactly the sessions the reader reads: a key without a
     // value to read would let the cache vouch for a cookie the reader refuses.
-    let cache = SessionGuardCache::default();
-    let key = Key::new(
-        &cache,
-        &session,
-        settings,
-        Some("https://api.example"),
-        None,
-        true,
+    let cache = SessionCache::default();
+    let lookup = Lookup::Verdict {
+        resource: Some("https://api.example"),
+        organization: None,
+        needs_token: true,
+    };
+    let key = Key::new(&cache, &session, settings, lookup);
+    assert_eq!(
+        key.is_some(),
+        Key::new(&cache, &session, settings, Lookup::Session).is_some(),
+        "a session has a key for every lookup or none"
     );
     let joined = session.sealed_value(&settings.cookie_name);
     assert_eq!(

@@ -16,8 +16,9 @@ use crate::{
     config::Config,
     error::Error,
     oidc::{Client, HttpClient, ProviderCache},
-    session_cache::SessionGuardCache,
+    session_cache::SessionCache,
     settings::{LogtoBuilder, Settings},
+    stored_session::SessionEnv,
     tokens::RefreshCoordinator,
 };
 
@@ -63,8 +64,8 @@ pub(crate) struct Inner {
     pub refresh: RefreshCoordinator,
     /// Verifies bearer tokens for the guards; keys are fetched with the first token.
     pub bearer: BearerVerifier,
-    /// Session guards' verdicts by session cookie.
-    pub guard_cache: SessionGuardCache,
+    /// What session cookies decide (decoded sessions, guards' verdicts), by cookie.
+    pub session_cache: SessionCache,
     /// Back-channel logout's memory of this instance (the `jti`s seen).
     pub backchannel: backchannel::State,
     /// Whether the revocation store's poller runs (it needs a Tokio runtime, which
@@ -79,6 +80,16 @@ impl Inner {
             settings: &self.settings,
             http: &self.http,
             provider_cache: &self.provider_cache,
+        }
+    }
+
+    /// A request session's view of this client.
+    pub(crate) fn session_env(&self) -> SessionEnv<'_> {
+        SessionEnv {
+            settings: &self.settings,
+            oidc: self.oidc(),
+            refresh: &self.refresh,
+            cache: &self.session_cache,
         }
     }
 }
@@ -124,7 +135,7 @@ impl Logto {
                 provider_cache: ProviderCache::default(),
                 refresh: RefreshCoordinator::default(),
                 bearer,
-                guard_cache: SessionGuardCache::new(settings.revocations.clone()),
+                session_cache: SessionCache::new(settings.revocations.clone()),
                 backchannel: backchannel::State::default(),
                 polling: AtomicBool::new(false),
                 settings,

@@ -1,25 +1,30 @@
-//! The verdicts of session guards, keyed by the session cookie, so a guard on a busy
-//! route does not decrypt and parse the same cookie on every request.
+//! What a session cookie's bytes decide, kept so a busy route does not decrypt and
+//! parse the same cookie on every request: the decoded session with its ID token's
+//! claims (for `Context`, the claims extractors and `access_token`), and the guards'
+//! verdicts. One cache serves them all, under one key and one invalidation.
 //!
 //! With cookie sessions the cookie *is* the session: the same (authenticated,
-//! encrypted) bytes always hold the same tokens, so the verdict on them holds until the
-//! first of their deadlines (the ID token, the session, the access token's refresh
-//! time), unless this process has since refreshed or revoked the session's refresh
-//! token (then the slow path catches the cookie up, as without the cache). Sessions in
-//! a store change behind an unchanged cookie: they are never cached.
+//! encrypted) bytes always hold the same tokens, so what they decide holds until the
+//! first of their deadlines (the ID token, the session, for a verdict the access
+//! token's refresh time), unless this process has since refreshed or revoked the
+//! session's refresh token (then the slow path catches the cookie up, as without the
+//! cache). Sessions in a store change behind an unchanged cookie: they are never cached.
 //!
 //! Entries are keyed by this SDK's session cookie only, never by the whole `Cookie`
 //! header: other cookies (an attacker's junk included) change nothing. The key is short
 //! whatever the session's size: the sealed value's length, its first bytes (format and
 //! the AES-GCM nonce, fresh at every seal) and its last bytes (the GCM tag, which
-//! authenticates everything between), plus the token request. Entries keep that
-//! material and are found by a keyed SipHash-1-3 of it (a random key per cache, so
-//! nobody can make keys collide to slow the map down), then compared in full. The cache is bounded in
-//! entries and in bytes.
+//! authenticates everything between), plus what is looked up (the decoded session, or
+//! a guard's token request). Entries keep that material and are found by a keyed
+//! SipHash-1-3 of it (a random key per cache, so nobody can make keys collide to slow
+//! the map down), then compared in full, the whole sealed value included: an entry
+//! serves only the exact bytes that were decrypted and authenticated when it was made
+//! (a cookie changed anywhere between its ends is decrypted, and refused, as without
+//! the cache). The cache is bounded in entries and in bytes.
 //!
-//! A verdict keeps the session's provider session (`sid`), user and sign-in time, and
+//! An entry keeps the session's provider session (`sid`), user and sign-in time, and
 //! every hit is checked against the back-channel logouts this instance knows: a
-//! logged-out session never passes on a verdict cached before its logout.
+//! logged-out session is never served from an entry made before its logout.
 
 use std::{
     collections::HashMap,
@@ -27,91 +32,170 @@ use std::{
     sync::{Arc, RwLock},
 };
 
+use serde_json::{Map, Value};
 use siphasher::sip::SipHasher13;
 
 use crate::{
     hash::{PassThrough, TokenHash},
     revocation::RevocationList,
-    session::{RequestSession, SessionData},
+    session::{RequestSession, SessionData, chunks::MAX_CHUNKS},
     settings::Settings,
     tokens::AccessToken,
 };
 
-/// How many verdicts are remembered.
+/// How many entries are remembered.
 const CAPACITY: usize = 4096;
-/// How many bytes the verdicts may hold together (material and tokens).
-const MAX_BYTES: usize = 8 << 20;
+/// How many bytes the entries may hold together (material, sessions, claims, tokens).
+const MAX_BYTES: usize = 16 << 20;
 /// The sealed value's head the key takes: `v1.` and the 12-byte nonce in base64url.
 const HEAD: usize = 3 + 16;
 /// The sealed value's tail the key takes: the 16-byte GCM tag in base64url.
 const TAIL: usize = 22;
 
-/// A guard's verdict on one session cookie, for one token request.
-pub(crate) struct Verdict {
+/// A session as its cookie decodes: the data and its ID token's claims, shared.
+#[derive(Clone)]
+pub(crate) struct Decoded {
+    pub data: Arc<SessionData>,
+    pub id_claims: Arc<Map<String, Value>>,
+}
+
+/// What an entry holds.
+pub(crate) enum Cached {
+    /// A guard passed the session, with the access token it judged (none for a guard
+    /// that only needs a session).
+    Verdict(Option<AccessToken>),
+    /// The session, decoded.
+    Session(Decoded),
+}
+
+/// What one session cookie decided, for one lookup.
+pub(crate) struct Entry {
     /// The key's material, as [`Key`] compares it.
     material: Box<[u8]>,
+    /// The whole sealed value the entry was made from, compared in full at every hit.
+    sealed: Box<[u8]>,
     /// Seconds since the epoch, by the settings' clock, until which it holds.
     valid_until: i64,
     /// The SHA-256 of the session's refresh token, to notice refreshes and revocations.
     refresh_token: Option<TokenHash>,
-    /// The access token the guard judged (none for a guard that only needs a session).
-    pub token: Option<AccessToken>,
     /// Whose session it is, for back-channel logout: the provider session, the user
     /// and the sign-in time.
     sid: Option<Box<str>>,
     sub: Option<Box<str>>,
     signed_in_at: i64,
+    pub value: Cached,
 }
 
-impl Verdict {
-    /// What the verdict holds in memory, roughly.
+impl Entry {
+    /// The access token a verdict judged.
+    pub(crate) fn token(&self) -> Option<&AccessToken> {
+        match &self.value {
+            Cached::Verdict(token) => token.as_ref(),
+            Cached::Session(_) => None,
+        }
+    }
+
+    /// What the entry holds in memory, roughly.
     fn bytes(&self) -> usize {
-        let token = self.token.as_ref().map_or(0, |t| {
-            t.token.len()
-                + t.scopes.iter().map(|s| s.len() + 24).sum::<usize>()
-                + t.resource.as_ref().map_or(0, String::len)
-                + t.organization_id.as_ref().map_or(0, String::len)
-        });
+        let value = match &self.value {
+            Cached::Verdict(token) => token.as_ref().map_or(0, |t| {
+                t.token.len()
+                    + t.scopes.iter().map(|s| s.len() + 24).sum::<usize>()
+                    + t.resource.as_ref().map_or(0, String::len)
+                    + t.organization_id.as_ref().map_or(0, String::len)
+            }),
+            Cached::Session(decoded) => {
+                session_bytes(&decoded.data) + map_bytes(&decoded.id_claims)
+            }
+        };
         let owner =
             self.sid.as_ref().map_or(0, |s| s.len()) + self.sub.as_ref().map_or(0, |s| s.len());
-        std::mem::size_of::<Self>() + self.material.len() + token + owner + 64
+        std::mem::size_of::<Self>() + self.material.len() + self.sealed.len() + value + owner + 64
     }
 }
 
-/// What identifies a verdict: the ends of the sealed session cookie (copied) and the
-/// token request (borrowed); the fast path allocates nothing.
+/// The heap a session takes, roughly: its strings, and its userinfo claims.
+fn session_bytes(data: &SessionData) -> usize {
+    let token = |t: &crate::session::StoredToken| {
+        t.token.len() + t.scope.as_ref().map_or(0, String::len) + 64
+    };
+    std::mem::size_of::<SessionData>()
+        + data.id_token.len()
+        + data.refresh_token.as_ref().map_or(0, String::len)
+        + data.access_token.as_ref().map_or(0, token)
+        + data
+            .tokens
+            .iter()
+            .map(|(k, t)| k.len() + token(t))
+            .sum::<usize>()
+        + data.userinfo.as_ref().map_or(0, |u| map_bytes(&u.claims))
+        + data.sid.as_ref().map_or(0, String::len)
+}
+
+fn map_bytes(map: &Map<String, Value>) -> usize {
+    map.iter().map(|(k, v)| k.len() + value_bytes(v) + 48).sum()
+}
+
+fn value_bytes(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + 24,
+        Value::Array(items) => items.iter().map(value_bytes).sum::<usize>() + 24,
+        Value::Object(map) => map_bytes(map) + 24,
+        _ => 16,
+    }
+}
+
+/// What is looked up for a session cookie.
+#[derive(Clone, Copy)]
+pub(crate) enum Lookup<'a> {
+    /// The decoded session.
+    Session,
+    /// A guard's verdict on a token request: the resource, the organization, and
+    /// whether a token is needed at all.
+    Verdict {
+        resource: Option<&'a str>,
+        organization: Option<&'a str>,
+        needs_token: bool,
+    },
+}
+
+/// What identifies an entry: the ends of the sealed session cookie (copied), its parts
+/// (borrowed from the request, for the full comparison) and the lookup (borrowed); the
+/// fast path allocates nothing.
 pub(crate) struct Key<'a> {
     hash: u64,
     len: [u8; 8],
     head: ([u8; HEAD], usize),
     tail: ([u8; TAIL], usize),
-    /// The resource, the organization, and whether a token is needed.
+    /// The resource, the organization, and what is looked up.
     request: [&'a [u8]; 3],
+    /// The sealed value's parts (its cookie chunks), in order.
+    sealed: ([&'a str; MAX_CHUNKS], usize),
 }
 
 #[derive(Default)]
 struct Entries {
-    map: HashMap<u64, Arc<Verdict>, BuildHasherDefault<PassThrough>>,
+    map: HashMap<u64, Arc<Entry>, BuildHasherDefault<PassThrough>>,
     bytes: usize,
 }
 
-pub(crate) struct SessionGuardCache {
-    verdicts: RwLock<Entries>,
+pub(crate) struct SessionCache {
+    entries: RwLock<Entries>,
     keys: (u64, u64),
     /// The back-channel logouts every hit is checked against.
     revocations: Arc<RevocationList>,
 }
 
-impl Default for SessionGuardCache {
+impl Default for SessionCache {
     fn default() -> Self {
         Self::new(Arc::default())
     }
 }
 
-impl SessionGuardCache {
+impl SessionCache {
     pub(crate) fn new(revocations: Arc<RevocationList>) -> Self {
         Self {
-            verdicts: RwLock::default(),
+            entries: RwLock::default(),
             keys: (rand::random(), rand::random()),
             revocations,
         }
@@ -119,36 +203,46 @@ impl SessionGuardCache {
 }
 
 impl<'a> Key<'a> {
-    /// The key of a request's session and a guard's token request, or `None` when
-    /// there is nothing to cache (no session cookie, or sessions in a store, which
-    /// change behind an unchanged cookie). The session's cookies are read exactly as
-    /// the session reader reads them: it is the reader's own parse.
+    /// The key of a request's session cookie and a lookup, or `None` when there is
+    /// nothing to cache (no session cookie, or sessions in a store, which change behind
+    /// an unchanged cookie). The session's cookies are read exactly as the session
+    /// reader reads them: it is the reader's own parse.
     pub(crate) fn new(
-        cache: &SessionGuardCache,
-        session: &RequestSession,
+        cache: &SessionCache,
+        session: &'a RequestSession,
         settings: &Settings,
-        resource: Option<&'a str>,
-        organization: Option<&'a str>,
-        needs_token: bool,
+        lookup: Lookup<'a>,
     ) -> Option<Self> {
         if settings.store.is_some() {
             return None;
         }
-        let (first, last, len) = session.sealed_ends(&settings.cookie_name)?;
+        let sealed = session.sealed_parts(&settings.cookie_name)?;
+        let parts = &sealed.0[..sealed.1];
+        let (first, last) = (parts.first()?, parts.last()?);
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut head = ([0; HEAD], HEAD.min(first.len()));
         head.0[..head.1].copy_from_slice(&first.as_bytes()[..head.1]);
         let mut tail = ([0; TAIL], TAIL.min(last.len()));
         tail.0[..tail.1].copy_from_slice(&last.as_bytes()[last.len() - tail.1..]);
+        let request = match lookup {
+            Lookup::Session => [&b""[..], b"", b"d"],
+            Lookup::Verdict {
+                resource,
+                organization,
+                needs_token,
+            } => [
+                resource.unwrap_or_default().as_bytes(),
+                organization.unwrap_or_default().as_bytes(),
+                if needs_token { b"t" } else { b"s" },
+            ],
+        };
         let mut key = Self {
             hash: 0,
             len: (len as u64).to_le_bytes(),
             head,
             tail,
-            request: [
-                resource.unwrap_or_default().as_bytes(),
-                organization.unwrap_or_default().as_bytes(),
-                if needs_token { b"t" } else { b"s" },
-            ],
+            request,
+            sealed,
         };
         let mut hasher = SipHasher13::new_with_keys(cache.keys.0, cache.keys.1);
         for part in key.all_parts() {
@@ -170,7 +264,7 @@ impl<'a> Key<'a> {
         .chain(self.request)
     }
 
-    /// The parts, length-prefixed, as a verdict keeps them.
+    /// The parts, length-prefixed, as an entry keeps them.
     fn material(&self) -> Box<[u8]> {
         let mut material = Vec::new();
         for part in self.all_parts() {
@@ -178,6 +272,33 @@ impl<'a> Key<'a> {
             material.extend_from_slice(part);
         }
         material.into_boxed_slice()
+    }
+
+    /// The sealed value, reassembled, as an entry keeps it.
+    fn sealed_value(&self) -> Box<[u8]> {
+        self.sealed.0[..self.sealed.1]
+            .concat()
+            .into_bytes()
+            .into_boxed_slice()
+    }
+
+    /// Whether `entry` was made from exactly this key: the material, then the whole
+    /// sealed value, compared without reassembling it.
+    fn matches_entry(&self, entry: &Entry) -> bool {
+        if !self.matches(&entry.material) {
+            return false;
+        }
+        let mut rest = &entry.sealed[..];
+        for part in &self.sealed.0[..self.sealed.1] {
+            let Some((head, tail)) = rest.split_at_checked(part.len()) else {
+                return false;
+            };
+            if head != part.as_bytes() {
+                return false;
+            }
+            rest = tail;
+        }
+        rest.is_empty()
     }
 
     /// Whether `material` is this key's, compared in full without building it.
@@ -195,41 +316,71 @@ impl<'a> Key<'a> {
     }
 }
 
-impl SessionGuardCache {
-    /// The verdict on `key`, if it still holds at `now` and the session's refresh token
+impl SessionCache {
+    /// The entry of `key`, if it still holds at `now` and the session's refresh token
     /// has no news (`has_news` asks the refresh coordinator).
     pub(crate) fn get(
         &self,
         key: &Key<'_>,
         now: i64,
         has_news: impl Fn(&TokenHash) -> bool,
-    ) -> Option<Arc<Verdict>> {
-        let verdict = self
-            .verdicts
+    ) -> Option<Arc<Entry>> {
+        let entry = self
+            .entries
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .map
             .get(&key.hash)
             .cloned()?;
-        (key.matches(&verdict.material)
-            && now < verdict.valid_until
-            && !verdict.refresh_token.as_ref().is_some_and(has_news)
+        (key.matches_entry(&entry)
+            && now < entry.valid_until
+            && !entry.refresh_token.as_ref().is_some_and(has_news)
             && !self.revocations.revokes(
-                verdict.sid.as_deref(),
-                || verdict.sub.as_deref().map(str::to_owned),
-                verdict.signed_in_at,
+                entry.sid.as_deref(),
+                || entry.sub.as_deref().map(str::to_owned),
+                entry.signed_in_at,
                 now,
             ))
-        .then_some(verdict)
+        .then_some(entry)
+    }
+
+    /// The decoded session of `key`, if it still holds.
+    pub(crate) fn session(
+        &self,
+        key: &Key<'_>,
+        now: i64,
+        has_news: impl Fn(&TokenHash) -> bool,
+    ) -> Option<Decoded> {
+        match &self.get(key, now, has_news)?.value {
+            Cached::Session(decoded) => Some(decoded.clone()),
+            Cached::Verdict(_) => None,
+        }
     }
 
     /// Remembers the verdict of a guard that passed on an unchanged `session`.
-    pub(crate) fn insert(
+    pub(crate) fn insert_verdict(
         &self,
         key: &Key<'_>,
         session: &SessionData,
         token_refresh_at: Option<i64>,
         token: Option<AccessToken>,
+        now: i64,
+    ) {
+        self.insert(key, session, token_refresh_at, Cached::Verdict(token), now);
+    }
+
+    /// Remembers a session as its cookie decoded, unchanged by the request.
+    pub(crate) fn insert_session(&self, key: &Key<'_>, decoded: Decoded, now: i64) {
+        let data = decoded.data.clone();
+        self.insert(key, &data, None, Cached::Session(decoded), now);
+    }
+
+    fn insert(
+        &self,
+        key: &Key<'_>,
+        session: &SessionData,
+        token_refresh_at: Option<i64>,
+        value: Cached,
         now: i64,
     ) {
         let mut valid_until = session.id_expires_at.min(session.expires_at);
@@ -239,17 +390,22 @@ impl SessionGuardCache {
         if valid_until <= now {
             return;
         }
-        let verdict = Arc::new(Verdict {
+        let entry = Arc::new(Entry {
             material: key.material(),
+            sealed: key.sealed_value(),
             valid_until,
             refresh_token: session.refresh_token.as_deref().map(TokenHash::of),
-            token,
             sid: session.sid.as_deref().map(Box::from),
             sub: session.sub().map(String::into_boxed_str),
             signed_in_at: session.signed_in_at,
+            value,
         });
-        let size = verdict.bytes();
-        let mut entries = self.verdicts.write().unwrap_or_else(|e| e.into_inner());
+        let size = entry.bytes();
+        if size > MAX_BYTES / 64 {
+            // One session may not take a sixtieth of the cache (a huge userinfo).
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.map.len() >= CAPACITY || entries.bytes + size > MAX_BYTES {
             entries.map.retain(|_, v| v.valid_until > now);
             entries.bytes = entries.map.values().map(|v| v.bytes()).sum();
@@ -259,7 +415,7 @@ impl SessionGuardCache {
                 entries.bytes = 0;
             }
         }
-        if let Some(old) = entries.map.insert(key.hash, verdict) {
+        if let Some(old) = entries.map.insert(key.hash, entry) {
             entries.bytes -= old.bytes();
         }
         entries.bytes += size;
@@ -267,10 +423,7 @@ impl SessionGuardCache {
 
     #[cfg(test)]
     fn bytes(&self) -> usize {
-        self.verdicts
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .bytes
+        self.entries.read().unwrap_or_else(|e| e.into_inner()).bytes
     }
 }
 
@@ -289,6 +442,25 @@ mod tests {
         headers
     }
 
+    /// A plain session guard's lookup.
+    const PLAIN: Lookup<'static> = Lookup::Verdict {
+        resource: None,
+        organization: None,
+        needs_token: false,
+    };
+
+    fn verdict<'a>(
+        resource: Option<&'a str>,
+        organization: Option<&'a str>,
+        needs_token: bool,
+    ) -> Lookup<'a> {
+        Lookup::Verdict {
+            resource,
+            organization,
+            needs_token,
+        }
+    }
+
     const SEALED: &str = "v1.AAAAAAAAAAAAAAAAmiddle-of-the-ciphertext-TTTTTTTTTTTTTTTTTTTTTT";
 
     fn settings() -> Settings {
@@ -298,8 +470,8 @@ mod tests {
     /// The material of the key of a request with `cookies`, for a plain session guard.
     fn material(settings: &Settings, cookies: &[&str]) -> Option<Box<[u8]>> {
         let session = RequestSession::from_headers(&headers(cookies), settings);
-        let cache = SessionGuardCache::default();
-        Key::new(&cache, &session, settings, None, None, false).map(|key| key.material())
+        let cache = SessionCache::default();
+        Key::new(&cache, &session, settings, PLAIN).map(|key| key.material())
     }
 
     #[test]
@@ -367,22 +539,22 @@ mod tests {
 
     #[test]
     fn junk_cookies_neither_miss_nor_grow_the_cache() {
-        let cache = SessionGuardCache::default();
+        let cache = SessionCache::default();
         let settings = settings();
         let ours = format!("{}={SEALED}", settings.cookie_name);
         let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
-        let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
-        cache.insert(&key, &session(), None, None, 0);
+        let key = Key::new(&cache, &request, &settings, PLAIN).unwrap();
+        cache.insert_verdict(&key, &session(), None, None, 0);
         let after_one = cache.bytes();
         for i in 0..1500 {
             let junk = format!("junk{i}={}; {ours}", "x".repeat(10_000));
             let request = RequestSession::from_headers(&headers(&[&junk]), &settings);
-            let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
+            let key = Key::new(&cache, &request, &settings, PLAIN).unwrap();
             assert!(
                 cache.get(&key, 0, |_| false).is_some(),
                 "a hit whatever the junk"
             );
-            cache.insert(&key, &session(), None, None, 0);
+            cache.insert_verdict(&key, &session(), None, None, 0);
         }
         assert_eq!(cache.bytes(), after_one, "the same entry, replaced");
         assert!(after_one < 1024, "{after_one} bytes for one verdict");
@@ -392,15 +564,15 @@ mod tests {
     fn a_logged_out_session_never_passes_on_a_cached_verdict() {
         use crate::store::{LogoutTarget, Revocation};
         let revocations = Arc::new(RevocationList::default());
-        let cache = SessionGuardCache::new(revocations.clone());
+        let cache = SessionCache::new(revocations.clone());
         let settings = settings();
         let ours = format!("{}={SEALED}", settings.cookie_name);
         let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
-        let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
+        let key = Key::new(&cache, &request, &settings, PLAIN).unwrap();
         let mut data = session();
         data.sid = Some("sid-1".into());
         data.signed_in_at = 10;
-        cache.insert(&key, &data, None, None, 0);
+        cache.insert_verdict(&key, &data, None, None, 0);
         assert!(cache.get(&key, 20, |_| false).is_some());
         revocations.add(
             &Revocation {
@@ -412,7 +584,7 @@ mod tests {
         assert!(cache.get(&key, 20, |_| false).is_none(), "revoked by sid");
 
         // By user: the ID token's `sub`, for sessions signed in up to the logout.
-        let cache = SessionGuardCache::new(revocations.clone());
+        let cache = SessionCache::new(revocations.clone());
         let mut data = session();
         let payload = base64::Engine::encode(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
@@ -420,7 +592,7 @@ mod tests {
         );
         data.id_token = format!("h.{payload}.s");
         data.signed_in_at = 30;
-        cache.insert(&key, &data, None, None, 0);
+        cache.insert_verdict(&key, &data, None, None, 0);
         assert!(cache.get(&key, 40, |_| false).is_some());
         let by_user = |at| Revocation {
             target: LogoutTarget::Subject {
@@ -440,26 +612,26 @@ mod tests {
 
     #[test]
     fn the_cache_is_bounded_in_entries_and_bytes() {
-        let cache = SessionGuardCache::default();
+        let cache = SessionCache::default();
         let settings = settings();
         for i in 0..(CAPACITY * 2) {
             let cookie = format!("{}=v1.{i:016}middle{i:022}", settings.cookie_name);
             let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
-            let key = Key::new(&cache, &request, &settings, None, None, false).unwrap();
-            cache.insert(&key, &session(), None, None, 0);
+            let key = Key::new(&cache, &request, &settings, PLAIN).unwrap();
+            cache.insert_verdict(&key, &session(), None, None, 0);
             assert!(cache.bytes() <= MAX_BYTES);
-            assert!(cache.verdicts.read().unwrap().map.len() <= CAPACITY);
+            assert!(cache.entries.read().unwrap().map.len() <= CAPACITY);
         }
     }
 
     #[test]
     fn keys_tell_requests_and_sessions_apart() {
-        let cache = SessionGuardCache::default();
+        let cache = SessionCache::default();
         let settings = settings();
         let ours = format!("{}={SEALED}", settings.cookie_name);
         let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
         let key = |resource, org, token| {
-            Key::new(&cache, &request, &settings, resource, org, token)
+            Key::new(&cache, &request, &settings, verdict(resource, org, token))
                 .unwrap()
                 .material()
         };
@@ -474,23 +646,148 @@ mod tests {
             SEALED.replace("TTTT", "UUUU")
         );
         let other = RequestSession::from_headers(&headers(&[&other]), &settings);
-        let other_key = Key::new(&cache, &other, &settings, Some("https://a"), None, true).unwrap();
+        let other_key = Key::new(
+            &cache,
+            &other,
+            &settings,
+            verdict(Some("https://a"), None, true),
+        )
+        .unwrap();
         assert_ne!(base, other_key.material(), "another tag is another session");
-        let first = Key::new(&cache, &request, &settings, Some("https://a"), None, true).unwrap();
+        let first = Key::new(
+            &cache,
+            &request,
+            &settings,
+            verdict(Some("https://a"), None, true),
+        )
+        .unwrap();
         assert!(first.matches(&base) && !first.matches(&other_key.material()));
-        let elsewhere = SessionGuardCache::default();
+        let elsewhere = SessionCache::default();
         let second = Key::new(
             &elsewhere,
             &request,
             &settings,
-            Some("https://a"),
-            None,
-            true,
+            verdict(Some("https://a"), None, true),
         );
         assert_ne!(
             second.map(|k| k.hash),
             Some(first.hash),
             "hash keys are per cache"
         );
+        let session = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        assert_ne!(
+            session.material(),
+            key(None, None, false),
+            "sessions are not verdicts"
+        );
+        assert_ne!(session.material(), key(None, None, true));
+    }
+
+    #[test]
+    fn a_cookie_changed_between_its_ends_never_hits() {
+        let cache = SessionCache::default();
+        let settings = settings();
+        let genuine = format!("{}={SEALED}", settings.cookie_name);
+        let request = RequestSession::from_headers(&headers(&[&genuine]), &settings);
+        let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        cache.insert_session(&key, decoded(session()), 0);
+        assert!(cache.session(&key, 0, |_| false).is_some());
+        // The same length, nonce and tag: the same hash and material, other bytes.
+        let tampered = format!(
+            "{}={}",
+            settings.cookie_name,
+            SEALED.replace("middle", "muddle")
+        );
+        let request = RequestSession::from_headers(&headers(&[&tampered]), &settings);
+        let other = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        assert_eq!(other.hash, key.hash);
+        assert!(
+            cache.session(&other, 0, |_| false).is_none(),
+            "compared in full"
+        );
+        // Split differently over chunks, the same value is the same session.
+        let name = settings.cookie_name.clone();
+        let chunked = format!("{name}.0={}; {name}.1={}", &SEALED[..30], &SEALED[30..]);
+        let request = RequestSession::from_headers(&headers(&[&chunked]), &settings);
+        let same = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        assert!(cache.session(&same, 0, |_| false).is_some());
+    }
+
+    fn decoded(data: SessionData) -> Decoded {
+        let id_claims = Arc::new(data.id_token_claims().unwrap_or_default());
+        Decoded {
+            data: Arc::new(data),
+            id_claims,
+        }
+    }
+
+    #[test]
+    fn a_decoded_session_is_invalidated_as_a_verdict_is() {
+        use crate::store::{LogoutTarget, Revocation};
+        let revocations = Arc::new(RevocationList::default());
+        let cache = SessionCache::new(revocations.clone());
+        let settings = settings();
+        let ours = format!("{}={SEALED}", settings.cookie_name);
+        let request = RequestSession::from_headers(&headers(&[&ours]), &settings);
+        let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        let mut data = session();
+        data.sid = Some("sid-2".into());
+        data.id_expires_at = 100;
+        cache.insert_session(&key, decoded(data.clone()), 0);
+        let hit = cache.session(&key, 50, |_| false).expect("a hit");
+        assert_eq!(*hit.data, data);
+        assert!(
+            cache
+                .get(
+                    &Key::new(&cache, &request, &settings, PLAIN).unwrap(),
+                    50,
+                    |_| false
+                )
+                .is_none(),
+            "a decoded session is no guard's verdict"
+        );
+        // The ID token's expiry, a refresh elsewhere, a back-channel logout.
+        assert!(cache.session(&key, 100, |_| false).is_none(), "expired");
+        let refreshed = TokenHash::of("r");
+        assert!(
+            cache.session(&key, 50, |hash| *hash == refreshed).is_none(),
+            "refreshed"
+        );
+        revocations.add(
+            &Revocation {
+                target: LogoutTarget::Sid("sid-2".into()),
+                until: 500,
+            },
+            50,
+        );
+        assert!(cache.session(&key, 50, |_| false).is_none(), "logged out");
+    }
+
+    #[test]
+    fn a_huge_session_is_not_cached_and_the_bytes_stay_bounded() {
+        let cache = SessionCache::default();
+        let settings = settings();
+        let mut huge = session();
+        let mut claims = Map::new();
+        claims.insert("blob".into(), Value::String("x".repeat(MAX_BYTES / 32)));
+        huge.userinfo = Some(crate::session::CachedUserinfo {
+            claims,
+            expires_at: 1000,
+        });
+        let cookie = format!("{}={SEALED}", settings.cookie_name);
+        let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
+        let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        cache.insert_session(&key, decoded(huge), 0);
+        assert!(cache.session(&key, 0, |_| false).is_none());
+        assert_eq!(cache.bytes(), 0);
+        for i in 0..(CAPACITY * 2) {
+            let cookie = format!("{}=v1.{i:016}middle{i:022}", settings.cookie_name);
+            let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
+            let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+            let mut data = session();
+            data.id_token = "i".repeat(4000);
+            cache.insert_session(&key, decoded(data), 0);
+            assert!(cache.bytes() <= MAX_BYTES);
+        }
     }
 }

@@ -6,14 +6,29 @@
 //! session's tokens. The two catch-ups, at read and before write, run here and nowhere
 //! else.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use crate::{
-    logto::Inner,
+    oidc,
     session::{SessionData, SessionHandle, StoredToken, random_id},
+    session_cache::{Decoded, Key, Lookup, SessionCache},
+    settings::Settings,
     store::{Expect, LockToken, SessionStore, StoreError, bounded},
-    tokens::{CatchUp, TokenError, TokenRequest},
+    tokens::{CatchUp, RefreshCoordinator, TokenError, TokenRequest},
 };
+
+/// What a request's session needs of the client, and nothing more: the settings, the
+/// protocol core (for refreshes and userinfo), the refresh coordinator and the session
+/// cache. No bearer verifier, no back-channel state: the guards' session half, the
+/// extractors and the layer work on this, and a unit test builds one without a client
+/// or axum.
+#[derive(Clone, Copy)]
+pub(crate) struct SessionEnv<'a> {
+    pub settings: &'a Settings,
+    pub oidc: oidc::Client<'a>,
+    pub refresh: &'a RefreshCoordinator,
+    pub cache: &'a SessionCache,
+}
 
 /// How long one instance may hold a session's refresh lock: as long as the slowest
 /// refresh the timeouts allow (discovery, JWKS, the token request and a JWKS refetch
@@ -37,30 +52,32 @@ fn sealed_name(id: &str) -> String {
     format!("logto-session:{id}")
 }
 
-fn seal(inner: &Inner, id: &str, data: &SessionData) -> Vec<u8> {
+fn seal(env: &SessionEnv<'_>, id: &str, data: &SessionData) -> Vec<u8> {
     let plain = serde_json::to_vec(data).unwrap_or_default();
-    inner
-        .settings
+    env.settings
         .keys
         .seal(&sealed_name(id), &plain)
         .into_bytes()
 }
 
-fn open(inner: &Inner, id: &str, bytes: &[u8]) -> Option<SessionData> {
+fn open(env: &SessionEnv<'_>, id: &str, bytes: &[u8]) -> Option<SessionData> {
     let sealed = std::str::from_utf8(bytes).ok()?;
-    let plain = inner.settings.keys.open(&sealed_name(id), sealed)?;
+    let plain = env.settings.keys.open(&sealed_name(id), sealed)?;
     let data: SessionData = serde_json::from_slice(&plain).ok()?;
-    (data.expires_at > inner.settings.clock.unix_seconds()).then_some(data)
+    (data.expires_at > env.settings.clock.unix_seconds()).then_some(data)
 }
 
-fn ttl(inner: &Inner, data: &SessionData) -> Duration {
-    let left = data.expires_at - inner.settings.clock.unix_seconds();
+fn ttl(env: &SessionEnv<'_>, data: &SessionData) -> Duration {
+    let left = data.expires_at - env.settings.clock.unix_seconds();
     Duration::from_secs(left.max(1) as u64)
 }
 
 /// Reads the request's session from the store, once; a no-op with cookie sessions.
-pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
-    let Some(store) = &inner.settings.store else {
+pub(crate) async fn ensure_loaded(
+    env: &SessionEnv<'_>,
+    handle: &SessionHandle,
+) -> Result<(), StoreError> {
+    let Some(store) = &env.settings.store else {
         return Ok(());
     };
     let id = {
@@ -68,15 +85,15 @@ pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Resu
         if !session.needs_load() {
             return Ok(());
         }
-        session.store_id(&inner.settings)
+        session.store_id(env.settings)
     };
     let Some(id) = id else {
         handle.lock().set_loaded(None, None);
         return Ok(());
     };
-    let record = bounded(inner.settings.store_timeout, store.load(&id)).await?;
+    let record = bounded(env.settings.store_timeout, store.load(&id)).await?;
     let (data, version) = match record {
-        Some(record) => (open(inner, &id, &record.data), Some(record.version)),
+        Some(record) => (open(env, &id, &record.data), Some(record.version)),
         None => (None, None),
     };
     let mut session = handle.lock();
@@ -91,22 +108,60 @@ pub(crate) async fn ensure_loaded(inner: &Inner, handle: &SessionHandle) -> Resu
 /// The request's session, read on first use and brought up to date with refreshes
 /// this process made meanwhile for other requests of the same session; `None` when
 /// signed out, or when such a refresh found the session ended.
+///
+/// A cookie session comes from the session cache when its cookie was decoded before
+/// (and nothing since refreshed or revoked it); otherwise it is decrypted, and cached
+/// if the request found it live and unchanged.
 pub(crate) async fn current(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
-) -> Result<Option<SessionData>, StoreError> {
-    ensure_loaded(inner, handle).await?;
+) -> Result<Option<Arc<SessionData>>, StoreError> {
+    let now = env.settings.clock.unix_seconds();
+    let cookie_mode = env.settings.store.is_none();
+    let mut fresh = false;
+    if cookie_mode {
+        let mut session = handle.lock();
+        if session.is_unread() {
+            fresh = true;
+            let hit =
+                Key::new(env.cache, &session, env.settings, Lookup::Session).and_then(|key| {
+                    env.cache
+                        .session(&key, now, |refresh| env.refresh.has_news(refresh))
+                });
+            if let Some(Decoded { data, id_claims }) = hit {
+                session.adopt(data.clone());
+                drop(session);
+                handle.remember_id_claims(&data, id_claims);
+                return Ok(Some(data));
+            }
+        }
+    }
+    ensure_loaded(env, handle).await?;
     // Lock order: the session's before the coordinator's, never the reverse (`finish`
     // holds both); here the session's is let go before, which the order allows too.
-    let Some(mut data) = handle.lock().session(&inner.settings).cloned() else {
+    let Some(mut data) = handle.lock().session(env.settings).cloned() else {
         return Ok(None);
     };
-    match inner.refresh.catch_up(&mut data) {
+    match env.refresh.catch_up_shared(&mut data) {
         CatchUp::Revoked => {
             handle.lock().set_session(None);
             return Ok(None);
         }
         CatchUp::Changed => handle.lock().set_session(Some(data.clone())),
+        // Decoded from the cookie just now, live and unchanged: what the cookie's
+        // bytes decide, for the next request that carries them.
+        CatchUp::Unchanged if fresh => {
+            if let Some(id_claims) = handle.id_claims(&data) {
+                let session = handle.lock();
+                if let Some(key) = Key::new(env.cache, &session, env.settings, Lookup::Session) {
+                    let decoded = Decoded {
+                        data: data.clone(),
+                        id_claims,
+                    };
+                    env.cache.insert_session(&key, decoded, now);
+                }
+            }
+        }
         CatchUp::Unchanged => {}
     }
     Ok(Some(data))
@@ -116,13 +171,13 @@ pub(crate) async fn current(
 /// session up once more (a refresh of another request may have finished meanwhile),
 /// and returns the `Set-Cookie` values that bring the browser up to date.
 pub(crate) async fn finish(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
 ) -> (Result<(), StoreError>, Vec<String>) {
-    let saved = save_pending(inner, handle).await;
+    let saved = save_pending(env, handle).await;
     let mut session = handle.lock();
-    session.update_before_write(|data| inner.refresh.catch_up(data) != CatchUp::Revoked);
-    (saved, session.set_cookie_headers(&inner.settings))
+    session.update_before_write(|data| env.refresh.catch_up(data) != CatchUp::Revoked);
+    (saved, session.set_cookie_headers(env.settings))
 }
 
 /// What `ours` becomes when `stored` was saved meanwhile: the more recently issued pair
@@ -166,18 +221,18 @@ pub(crate) fn merge(ours: SessionData, mut stored: SessionData) -> SessionData {
 /// Saves `data` over version `version` of `id`, merging with whatever was saved
 /// meanwhile. `None` when the session was deleted meanwhile (signed out elsewhere).
 async fn save_merged(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     store: &dyn SessionStore,
     id: &str,
     mut data: SessionData,
     mut version: u64,
 ) -> Result<Option<(SessionData, u64)>, StoreError> {
-    let timeout = inner.settings.store_timeout;
+    let timeout = env.settings.store_timeout;
     for _ in 0..8 {
-        let sealed = seal(inner, id, &data);
+        let sealed = seal(env, id, &data);
         if let Some(saved) = bounded(
             timeout,
-            store.save(id, &sealed, ttl(inner, &data), Expect::Version(version)),
+            store.save(id, &sealed, ttl(env, &data), Expect::Version(version)),
         )
         .await?
         {
@@ -186,7 +241,7 @@ async fn save_merged(
         let Some(record) = bounded(timeout, store.load(id)).await? else {
             return Ok(None);
         };
-        let Some(stored) = open(inner, id, &record.data) else {
+        let Some(stored) = open(env, id, &record.data) else {
             return Ok(None);
         };
         data = merge(data, stored);
@@ -199,11 +254,11 @@ async fn save_merged(
 
 /// Writes what the request changed to the store; the layer calls it before the
 /// cookies are written.
-async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), StoreError> {
-    let Some(store) = inner.settings.store.as_deref() else {
+async fn save_pending(env: &SessionEnv<'_>, handle: &SessionHandle) -> Result<(), StoreError> {
+    let Some(store) = env.settings.store.as_deref() else {
         return Ok(());
     };
-    let timeout = inner.settings.store_timeout;
+    let timeout = env.settings.store_timeout;
     let (pending, renew, id, version) = {
         let mut session = handle.lock();
         let Some((pending, renew)) = session.pending() else {
@@ -212,7 +267,7 @@ async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), Store
         (
             pending,
             renew,
-            session.store_id(&inner.settings),
+            session.store_id(env.settings),
             session.version(),
         )
     };
@@ -225,30 +280,35 @@ async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), Store
     };
     match (id, version) {
         (Some(id), Some(version)) if !renew => {
-            match save_merged(inner, store, &id, data, version).await? {
-                Some((data, version)) => handle.lock().saved(Some(data), Some(id), Some(version)),
+            let data = Arc::unwrap_or_clone(data);
+            match save_merged(env, store, &id, data, version).await? {
+                Some((data, version)) => {
+                    handle
+                        .lock()
+                        .saved(Some(Arc::new(data)), Some(id), Some(version));
+                }
                 None => handle.lock().saved(None, None, None),
             }
         }
         (old, _) => {
             // A new id at every sign-in: an id known before it is worth nothing after.
             let new_id = random_id();
-            let sealed = seal(inner, &new_id, &data);
+            let sealed = seal(env, &new_id, &data);
             let version = bounded(
                 timeout,
-                store.save(&new_id, &sealed, ttl(inner, &data), Expect::Absent),
+                store.save(&new_id, &sealed, ttl(env, &data), Expect::Absent),
             )
             .await?
             .ok_or_else(|| StoreError::Unavailable("a fresh session id was taken".into()))?;
             // Back-channel logout finds the sessions of a provider session or a user
             // through this index. Written after the save: a logout between the two
             // misses this one sign-in, racing the provider's end of its session.
-            if inner.settings.backchannel.is_some()
+            if env.settings.backchannel.is_some()
                 && let Some(sub) = data.sub()
             {
                 bounded(
                     timeout,
-                    store.index_session(&new_id, data.sid.as_deref(), &sub, ttl(inner, &data)),
+                    store.index_session(&new_id, data.sid.as_deref(), &sub, ttl(env, &data)),
                 )
                 .await?;
             }
@@ -262,12 +322,12 @@ async fn save_pending(inner: &Inner, handle: &SessionHandle) -> Result<(), Store
 }
 
 async fn acquire(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     store: &dyn SessionStore,
     key: &str,
 ) -> Result<LockToken, StoreError> {
-    let timeout = inner.settings.store_timeout;
-    let lease = lock_lease(&inner.settings);
+    let timeout = env.settings.store_timeout;
+    let lease = lock_lease(env.settings);
     // A waiter outlasts one full lease of the holder before it gives up.
     let deadline = tokio::time::Instant::now() + lease + LOCK_POLL;
     let mut pause = LOCK_POLL;
@@ -291,13 +351,13 @@ async fn acquire(
 /// the ID token and the userinfo token). A forced request takes only a token other
 /// than the one it had, and no request takes the token the provider `refused`.
 fn usable(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     data: &SessionData,
     before: &SessionData,
     request: Option<&TokenRequest>,
     refused: Option<&str>,
 ) -> Option<StoredToken> {
-    let now = inner.settings.clock.unix_seconds();
+    let now = env.settings.clock.unix_seconds();
     match request {
         Some(request) => {
             let key = request.key();
@@ -320,7 +380,7 @@ fn usable(
 /// held so a waiter uses the tokens the holder got instead of refreshing again.
 /// `refused` is a token the provider just refused: never handed out again.
 pub(crate) async fn refresh_with_store_lock(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
     data: &mut SessionData,
     request: Option<&TokenRequest>,
@@ -328,26 +388,24 @@ pub(crate) async fn refresh_with_store_lock(
     sub: &str,
 ) -> Result<StoredToken, TokenError> {
     let forced = refused.is_some();
-    let Some(store) = inner.settings.store.as_deref() else {
-        return inner
+    let Some(store) = env.settings.store.as_deref() else {
+        return env
             .refresh
-            .refresh_single_flight(&inner.oidc(), data, request, forced, sub)
+            .refresh_single_flight(&env.oidc, data, request, forced, sub)
             .await;
     };
-    let id = handle.lock().store_id(&inner.settings);
+    let id = handle.lock().store_id(env.settings);
     let Some(id) = id else {
-        return inner
+        return env
             .refresh
-            .refresh_single_flight(&inner.oidc(), data, request, forced, sub)
+            .refresh_single_flight(&env.oidc, data, request, forced, sub)
             .await;
     };
     let key = format!("refresh:{id}");
-    let lock = acquire(inner, store, &key)
-        .await
-        .map_err(TokenError::Store)?;
+    let lock = acquire(env, store, &key).await.map_err(TokenError::Store)?;
     let result =
-        refresh_holding_store_lock(inner, handle, store, &id, data, request, refused, sub).await;
-    if let Err(error) = bounded(inner.settings.store_timeout, store.unlock(&key, &lock)).await {
+        refresh_holding_store_lock(env, handle, store, &id, data, request, refused, sub).await;
+    if let Err(error) = bounded(env.settings.store_timeout, store.unlock(&key, &lock)).await {
         // The lock expires by itself.
         tracing::warn!(target: "logto::store", %error, "releasing a session's refresh lock failed");
     }
@@ -356,7 +414,7 @@ pub(crate) async fn refresh_with_store_lock(
 
 #[allow(clippy::too_many_arguments)]
 async fn refresh_holding_store_lock(
-    inner: &Inner,
+    env: &SessionEnv<'_>,
     handle: &SessionHandle,
     store: &dyn SessionStore,
     id: &str,
@@ -365,29 +423,31 @@ async fn refresh_holding_store_lock(
     refused: Option<&str>,
     sub: &str,
 ) -> Result<StoredToken, TokenError> {
-    let timeout = inner.settings.store_timeout;
+    let timeout = env.settings.store_timeout;
     let before = data.clone();
     let record = bounded(timeout, store.load(id))
         .await
         .map_err(TokenError::Store)?;
     let Some((stored, mut version)) =
-        record.and_then(|r| Some((open(inner, id, &r.data)?, r.version)))
+        record.and_then(|r| Some((open(env, id, &r.data)?, r.version)))
     else {
         // Signed out meanwhile.
         return Err(TokenError::SessionEnded);
     };
     *data = merge(data.clone(), stored);
-    if let Some(token) = usable(inner, data, &before, request, refused) {
-        handle
-            .lock()
-            .saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+    if let Some(token) = usable(env, data, &before, request, refused) {
+        handle.lock().saved(
+            Some(Arc::new(data.clone())),
+            Some(id.to_owned()),
+            Some(version),
+        );
         return Ok(token);
     }
-    let token = inner
+    let token = env
         .refresh
-        .refresh_single_flight(&inner.oidc(), data, request, refused.is_some(), sub)
+        .refresh_single_flight(&env.oidc, data, request, refused.is_some(), sub)
         .await?;
-    match save_merged(inner, store, id, data.clone(), version)
+    match save_merged(env, store, id, data.clone(), version)
         .await
         .map_err(TokenError::Store)?
     {
@@ -397,9 +457,11 @@ async fn refresh_holding_store_lock(
         }
         None => return Err(TokenError::SessionEnded),
     }
-    handle
-        .lock()
-        .saved(Some(data.clone()), Some(id.to_owned()), Some(version));
+    handle.lock().saved(
+        Some(Arc::new(data.clone())),
+        Some(id.to_owned()),
+        Some(version),
+    );
     Ok(token)
 }
 

@@ -20,10 +20,11 @@ fn request_logto(parts: &Parts) -> Result<RequestLogto, Rejection> {
 
 async fn load<U: Claims>(parts: &Parts) -> Result<Context<U>, Rejection> {
     let RequestLogto { logto, handle } = request_logto(parts)?;
-    let (claims, live) = match context::load_claims::<U>(&logto.inner, &handle).await? {
-        Some((claims, live)) => (Some(claims), Some(live)),
-        None => (None, None),
-    };
+    let (claims, live) =
+        match context::load_claims::<U>(&logto.inner.session_env(), &handle).await? {
+            Some((claims, live)) => (Some(claims), Some(live)),
+            None => (None, None),
+        };
     Ok(Context {
         logto,
         handle,

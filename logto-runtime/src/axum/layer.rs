@@ -125,7 +125,8 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            let (saved, cookies) = stored_session::finish(&logto.inner, &handle).await;
+            let (saved, cookies) =
+                stored_session::finish(&logto.inner.session_env(), &handle).await;
             if let Err(error) = saved {
                 // The handler's answer stands on a session that was not saved: say so.
                 response = super::rejection::store_unavailable(&error);

@@ -137,7 +137,7 @@ async fn callback(request: Request) -> Response {
     match oidc::callback::finish(&inner.oidc(), params, take).await {
         Ok((session, redirect)) => {
             let mut cookies = handle.lock();
-            cookies.set_session(Some(session));
+            cookies.set_session(Some(std::sync::Arc::new(session)));
             cookies.renew_id();
             if !cookies.fits_in_cookies(&inner.settings) {
                 // Reading refuses what exceeds the cookie budget: rather than a session
@@ -223,11 +223,11 @@ async fn sign_out(request: Request) -> Response {
             logto.sign_in_path(),
         );
     }
-    if let Err(error) = stored_session::ensure_loaded(inner, &handle).await {
+    if let Err(error) = stored_session::ensure_loaded(&inner.session_env(), &handle).await {
         return super::rejection::store_unavailable(&error);
     }
     let session = handle.lock().session(&inner.settings).cloned();
     handle.lock().set_session(None);
-    let url = oidc::sign_out::sign_out(&inner.oidc(), session.as_ref()).await;
+    let url = oidc::sign_out::sign_out(&inner.oidc(), session.as_deref()).await;
     Redirect::to(url.as_str()).into_response()
 }

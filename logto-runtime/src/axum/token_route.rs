@@ -147,7 +147,7 @@ async fn answer(request: Request) -> Response {
         Ok(token_request) => token_request,
         Err(refusal) => return refusal.into_response(),
     };
-    match context::access_token(inner, &handle, &token_request).await {
+    match context::access_token(&inner.session_env(), &handle, &token_request).await {
         Ok(token) => Json(json!({
             "access_token": token.as_str(),
             "expires_at": token.expires_at,

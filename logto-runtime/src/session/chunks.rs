@@ -43,8 +43,8 @@ pub(crate) fn split(name: &str, value: &str) -> Vec<(String, String)> {
 /// numbered ones when they are complete from `.0` on; with how many there are. `None`
 /// for anything larger than this SDK writes (more chunks, or more bytes, than
 /// [`MAX_COOKIE_BYTES`] allows). The one reading of our cookies: [`join`] reassembles
-/// it, [`ends`] keys caches by it.
-fn parts<'a>(
+/// it, and the session cache keys and compares its entries by it.
+pub(crate) fn parts<'a>(
     name: &str,
     mut get: impl FnMut(&str) -> Option<&'a str>,
 ) -> Option<([&'a str; MAX_CHUNKS], usize)> {
@@ -77,17 +77,6 @@ fn parts<'a>(
 pub(crate) fn join<'a>(name: &str, get: impl FnMut(&str) -> Option<&'a str>) -> Option<String> {
     let (parts, count) = parts(name, get)?;
     Some(parts[..count].concat())
-}
-
-/// The first part, the last part and the total length of the value [`join`] would
-/// reassemble, without reassembling it.
-pub(crate) fn ends<'a>(
-    name: &str,
-    get: impl FnMut(&str) -> Option<&'a str>,
-) -> Option<(&'a str, &'a str, usize)> {
-    let (parts, count) = parts(name, get)?;
-    let len = parts[..count].iter().map(|p| p.len()).sum();
-    Some((parts[0], parts[count - 1], len))
 }
 
 /// Whether a cookie name belongs to `name`'s family (the plain one or a chunk).

@@ -1,6 +1,8 @@
 //! A request's view of its session cookies: read and decrypted on first use; written
 //! back by [`set_cookie`](super::set_cookie) only when something changed.
 
+use std::sync::Arc;
+
 use http::{HeaderMap, header::COOKIE};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -32,7 +34,9 @@ pub(super) struct SessionId {
 pub(crate) struct RequestSession {
     /// Our cookies only, as (name, value).
     pub(super) cookies: Vec<(String, String)>,
-    pub(super) session: Slot<Option<SessionData>>,
+    /// Shared, not copied: a session cache hit hands the same decoded session to every
+    /// request that carries its cookie, and only a change copies it.
+    pub(super) session: Slot<Option<Arc<SessionData>>>,
     pub(super) transactions: Slot<Transactions>,
     /// With a store, the session cookie holds only the session's id.
     pub(super) store_mode: bool,
@@ -117,10 +121,27 @@ impl RequestSession {
         }
         self.version = version;
         self.session = Slot::Read {
-            value,
+            value: value.map(Arc::new),
             stale: false,
             changed: false,
         };
+    }
+
+    /// Whether the session has not been read yet (cookie mode: not decrypted yet).
+    pub(crate) fn is_unread(&self) -> bool {
+        matches!(self.session, Slot::Unread)
+    }
+
+    /// Takes `data` as the session the cookie holds, decoded before (the session
+    /// cache's), instead of decrypting the cookie; only before the first read.
+    pub(crate) fn adopt(&mut self, data: Arc<SessionData>) {
+        if self.is_unread() {
+            self.session = Slot::Read {
+                value: Some(data),
+                stale: false,
+                changed: false,
+            };
+        }
     }
 
     pub(crate) fn version(&self) -> Option<u64> {
@@ -134,7 +155,7 @@ impl RequestSession {
 
     /// What has to be saved: `Some(None)` deletes, `Some(Some(_))` saves, with whether
     /// a new id is due.
-    pub(crate) fn pending(&self) -> Option<(Option<SessionData>, bool)> {
+    pub(crate) fn pending(&self) -> Option<(Option<Arc<SessionData>>, bool)> {
         match &self.session {
             Slot::Read {
                 value,
@@ -148,7 +169,7 @@ impl RequestSession {
     /// Records a save (or delete, with `data` `None`) under `id` at `version`.
     pub(crate) fn saved(
         &mut self,
-        data: Option<SessionData>,
+        data: Option<Arc<SessionData>>,
         id: Option<String>,
         version: Option<u64>,
     ) {
@@ -183,10 +204,10 @@ impl RequestSession {
         chunks::join(name, |n| self.cookie(n))
     }
 
-    /// The first and last parts and the length of [`sealed_value`](Self::sealed_value),
-    /// read the same way without reassembling it.
-    pub(crate) fn sealed_ends(&self, name: &str) -> Option<(&str, &str, usize)> {
-        chunks::ends(name, |n| self.cookie(n))
+    /// The parts of [`sealed_value`](Self::sealed_value) and how many there are,
+    /// without reassembling them.
+    pub(crate) fn sealed_parts(&self, name: &str) -> Option<([&str; chunks::MAX_CHUNKS], usize)> {
+        chunks::parts(name, |n| self.cookie(n))
     }
 
     fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
@@ -203,7 +224,7 @@ impl RequestSession {
 
     /// The session, if the request carries a valid, unexpired one. With a store, the
     /// session must have been loaded first (see `needs_load`).
-    pub(crate) fn session(&mut self, settings: &Settings) -> Option<&SessionData> {
+    pub(crate) fn session(&mut self, settings: &Settings) -> Option<&Arc<SessionData>> {
         if let (Slot::Unread, false) = (&self.session, self.store_mode) {
             let (value, mut stale) = self.read::<SessionData>(&settings.cookie_name, settings);
             let now = settings.clock.unix_seconds();
@@ -220,7 +241,7 @@ impl RequestSession {
                 live
             });
             self.session = Slot::Read {
-                value,
+                value: value.map(Arc::new),
                 stale,
                 changed: false,
             };
@@ -232,7 +253,7 @@ impl RequestSession {
     }
 
     /// Replaces the session (`None` signs out); written back on the response.
-    pub(crate) fn set_session(&mut self, value: Option<SessionData>) {
+    pub(crate) fn set_session(&mut self, value: Option<Arc<SessionData>>) {
         let stale = matches!(self.session, Slot::Read { stale: true, .. });
         self.session = Slot::Read {
             value,
@@ -254,7 +275,7 @@ impl RequestSession {
         if self.store_mode {
             return true;
         }
-        let Ok(plain) = serde_json::to_vec(data) else {
+        let Ok(plain) = serde_json::to_vec(&**data) else {
             return false;
         };
         let sealed = settings.keys.seal(&settings.cookie_name, &plain);
@@ -271,7 +292,7 @@ impl RequestSession {
             ..
         } = &mut self.session
             && let Some(data) = value.as_mut()
-            && !update(data)
+            && !update(Arc::make_mut(data))
         {
             *value = None;
         }

@@ -77,7 +77,7 @@ impl RequestSession {
             );
         } else {
             self.write(
-                View::of(&self.session),
+                View::of_shared(&self.session),
                 &settings.cookie_name,
                 SESSION_LIFETIME_SECS,
                 settings,
@@ -167,6 +167,22 @@ struct View<'a, T> {
 }
 
 impl<'a, T> View<'a, T> {
+    /// A slot of a value shared with the session cache.
+    fn of_shared(slot: &'a Slot<Option<std::sync::Arc<T>>>) -> Option<Self> {
+        match slot {
+            Slot::Read {
+                value,
+                stale,
+                changed,
+            } => Some(Self {
+                value: value.as_deref(),
+                stale: *stale,
+                changed: *changed,
+            }),
+            Slot::Unread => None,
+        }
+    }
+
     fn of(slot: &'a Slot<Option<T>>) -> Option<Self> {
         match slot {
             Slot::Read {

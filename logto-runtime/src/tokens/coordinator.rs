@@ -113,6 +113,19 @@ impl RefreshCoordinator {
         }
     }
 
+    /// [`catch_up`](Self::catch_up) of a shared session: copied only when a refresh
+    /// changes it, so the steady path (no news of its refresh token) copies nothing.
+    pub(crate) fn catch_up_shared(&self, data: &mut Arc<SessionData>) -> CatchUp {
+        let news = data
+            .refresh_token
+            .as_deref()
+            .is_some_and(|token| self.has_news(&hash(token)));
+        if !news {
+            return CatchUp::Unchanged;
+        }
+        self.catch_up(Arc::make_mut(data))
+    }
+
     /// Brings a copy of a session up to date with refreshes other requests made.
     pub(crate) fn catch_up(&self, data: &mut SessionData) -> CatchUp {
         let mut result = CatchUp::Unchanged;
