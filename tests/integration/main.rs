@@ -14,6 +14,7 @@ mod public_errors;
 mod quickstart;
 mod security;
 mod session_cookies;
+mod session_cost;
 mod sign_in_flow;
 mod stores;
 mod support;
