@@ -16,8 +16,29 @@ use serde_json::{Value, json};
 pub const RESOURCE: &str = "https://shopping.example.com/api";
 
 /// The app's compile-time config.
-#[logto::config(scopes = ["read", "write"], resources = ["https://shopping.example.com/api"])]
+#[logto::config(
+    scopes = ["read", "write"],
+    resources = ["https://shopping.example.com/api"],
+    claims = [User, UserInfo],
+)]
 pub struct Shop;
+
+/// Claims from the ID token.
+#[derive(logto::Claims)]
+#[claims(config = Shop)]
+pub struct User {
+    pub sub: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A claim only the userinfo endpoint has: fetched once per session, then cached in it.
+#[derive(logto::Claims)]
+#[claims(config = Shop)]
+pub struct UserInfo {
+    pub sub: String,
+    pub custom_data: Option<Value>,
+}
 
 /// The answer of every benchmarked handler, guarded or not.
 pub fn products() -> Json<Value> {
@@ -40,6 +61,28 @@ async fn bearer() -> Json<Value> {
     products()
 }
 
+/// A handler taking a claims type.
+async fn claims(_user: User) -> Json<Value> {
+    products()
+}
+
+/// A handler taking `Context` of a claims type.
+async fn context(ctx: Context<User>) -> Json<Value> {
+    debug_assert!(ctx.is_authenticated());
+    products()
+}
+
+/// A handler taking a userinfo claims type (cached in the session).
+async fn userinfo(_info: UserInfo) -> Json<Value> {
+    products()
+}
+
+/// A handler getting the session's (cached) access token.
+async fn access_token(ctx: Context) -> Result<Json<Value>, logto::TokenError> {
+    ctx.access_token(RESOURCE).await?;
+    Ok(products())
+}
+
 #[derive(Deserialize)]
 struct TokenQuery {
     resource: String,
@@ -50,13 +93,29 @@ async fn token(ctx: Context, Query(query): Query<TokenQuery>) -> Result<String, 
     Ok(token.as_str().to_owned())
 }
 
-/// `/unguarded`, `/session` and `/bearer` answer the same JSON; `/token` hands out the
-/// session's access token; the sign-in routes complete the app.
+/// The routes that answer [`products`], the same JSON: `/unguarded` takes nothing of
+/// the SDK, the others a guard or an extractor each.
+pub const ROUTES: [&str; 7] = [
+    "/unguarded",
+    "/session",
+    "/bearer",
+    "/claims",
+    "/context",
+    "/userinfo",
+    "/access_token",
+];
+
+/// The [`ROUTES`]; `/token` hands out the session's access token; the sign-in routes
+/// complete the app.
 pub fn app(logto: &Logto) -> Router {
     Router::new()
         .route("/unguarded", get(unguarded))
         .route("/session", get(session))
         .route("/bearer", get(bearer))
+        .route("/claims", get(claims))
+        .route("/context", get(context))
+        .route("/userinfo", get(userinfo))
+        .route("/access_token", get(access_token))
         .route("/token", get(token))
         .merge(logto.routes())
         .layer(logto.layer())
@@ -86,16 +145,49 @@ impl Setup {
             .join("bench-setup.json")
     }
 
-    /// The client `guard_server` built.
-    pub fn logto(&self) -> Logto {
+    fn builder(&self) -> logto::LogtoBuilder {
         Logto::builder::<Shop>()
             .endpoint(&self.endpoint)
             .app_id(&self.app_id)
             .app_secret(&self.app_secret)
             .base_url(&self.base_url)
             .cookie_secret(&self.cookie_secret)
+    }
+
+    /// The client `guard_server` built, with cookie sessions.
+    pub fn logto(&self) -> Logto {
+        self.builder()
             .build()
             .expect("the setup's settings are valid")
+    }
+
+    /// The client with sessions in a store: `memory`, `redis` (`REDIS_URL`, default
+    /// the local one) or `postgres` (`DATABASE_URL`, default the local `test`).
+    pub async fn logto_with_store(&self, store: &str) -> Result<Logto, String> {
+        let prefix = format!("logto_bench_{}", std::process::id());
+        let builder = match store {
+            "memory" => self
+                .builder()
+                .session_store(logto::MemoryStore::new(10_000)),
+            "redis" => {
+                let url =
+                    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+                let store = logto::RedisStore::connect(&url, format!("{prefix}:"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.builder().session_store(store)
+            }
+            "postgres" => {
+                let url = std::env::var("DATABASE_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+                let store = logto::PostgresStore::connect(&url, &prefix)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.builder().session_store(store)
+            }
+            other => return Err(format!("STORE={other}: memory, redis or postgres")),
+        };
+        builder.build().map_err(|e| e.to_string())
     }
 }
 
@@ -124,6 +216,11 @@ pub async fn sign_in(
         return Err(format!("/token answered {}", token.status()));
     }
     let token = token.text().await.map_err(|e| e.to_string())?;
+    // The userinfo answer cached in the session, as after a first visit.
+    let userinfo = browser.get(&format!("{base}/userinfo")).await;
+    if !userinfo.status().is_success() {
+        return Err(format!("/userinfo answered {}", userinfo.status()));
+    }
     let cookie = browser.cookie_header(base);
     if cookie.is_empty() {
         return Err("no session cookie".into());

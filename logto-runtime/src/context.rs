@@ -133,6 +133,10 @@ impl Live {
 
 /// The session of the request, if it is live: an unexpired ID token, or an expired one
 /// that the refresh token renews. A stored ID token alone is not enough.
+///
+/// The steady path (a session read or cached, its ID token unexpired) awaits nothing;
+/// the store read and the renewal are boxed, so the futures of the extractors and
+/// guards that call this stay small.
 pub(crate) async fn live_session(
     env: &SessionEnv<'_>,
     handle: &SessionHandle,
@@ -147,10 +151,19 @@ pub(crate) async fn live_session(
         handle.lock().set_session(None);
         return Ok(None);
     };
-    let mut live = Live { data, id_claims };
+    let live = Live { data, id_claims };
     if live.data.id_expires_at > env.settings.clock.unix_seconds() {
         return Ok(Some(live));
     }
+    Box::pin(renew(env, handle, live)).await
+}
+
+/// A session whose ID token expired, renewed by the refresh token (`None`: it ended).
+async fn renew(
+    env: &SessionEnv<'_>,
+    handle: &SessionHandle,
+    mut live: Live,
+) -> Result<Option<Live>, TokenError> {
     let sub = live.sub();
     let data = Arc::make_mut(&mut live.data);
     match stored_session::refresh_with_store_lock(env, handle, data, None, None, &sub).await {
@@ -269,14 +282,14 @@ pub(crate) async fn access_token(
         None => {
             let before = live.data.clone();
             let sub = live.sub();
-            let refreshed = stored_session::refresh_with_store_lock(
+            let refreshed = Box::pin(stored_session::refresh_with_store_lock(
                 env,
                 handle,
                 Arc::make_mut(&mut live.data),
                 Some(request),
                 None,
                 &sub,
-            )
+            ))
             .await;
             match refreshed {
                 Err(TokenError::SessionEnded) => {
@@ -326,8 +339,14 @@ pub(crate) async fn load_claims<U: Claims>(
     let Some(mut live) = live_session(env, handle).await? else {
         return Ok(None);
     };
-    if U::NEEDS_USERINFO {
-        ensure_userinfo(env, handle, &mut live).await?;
+    let now = env.settings.clock.unix_seconds();
+    let cached = live
+        .data
+        .userinfo
+        .as_ref()
+        .is_some_and(|c| c.expires_at > now);
+    if U::NEEDS_USERINFO && !cached {
+        Box::pin(ensure_userinfo(env, handle, &mut live)).await?;
     }
     let userinfo = live
         .data

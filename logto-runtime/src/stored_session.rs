@@ -107,19 +107,29 @@ pub(crate) async fn ensure_loaded(
 
 /// The request's session, read on first use and brought up to date with refreshes
 /// this process made meanwhile for other requests of the same session; `None` when
-/// signed out, or when such a refresh found the session ended.
-///
-/// A cookie session comes from the session cache when its cookie was decoded before
-/// (and nothing since refreshed or revoked it); otherwise it is decrypted, and cached
-/// if the request found it live and unchanged.
+/// signed out, or when such a refresh found the session ended. Awaits only a store
+/// read not made yet (see [`current_loaded`]).
 pub(crate) async fn current(
     env: &SessionEnv<'_>,
     handle: &SessionHandle,
 ) -> Result<Option<Arc<SessionData>>, StoreError> {
+    if handle.lock().needs_load() {
+        Box::pin(ensure_loaded(env, handle)).await?;
+    }
+    Ok(current_loaded(env, handle))
+}
+
+/// [`current`] when no store read is due (cookie sessions, or a store session this
+/// request has read): no I/O. A cookie session comes from the session cache when its
+/// cookie was decoded before (and nothing since refreshed or revoked it); otherwise it
+/// is decrypted, and cached if it is live and unchanged.
+pub(crate) fn current_loaded(
+    env: &SessionEnv<'_>,
+    handle: &SessionHandle,
+) -> Option<Arc<SessionData>> {
     let now = env.settings.clock.unix_seconds();
-    let cookie_mode = env.settings.store.is_none();
     let mut fresh = false;
-    if cookie_mode {
+    if env.settings.store.is_none() {
         let mut session = handle.lock();
         if session.is_unread() {
             fresh = true;
@@ -132,20 +142,17 @@ pub(crate) async fn current(
                 session.adopt(data.clone());
                 drop(session);
                 handle.remember_id_claims(&data, id_claims);
-                return Ok(Some(data));
+                return Some(data);
             }
         }
     }
-    ensure_loaded(env, handle).await?;
     // Lock order: the session's before the coordinator's, never the reverse (`finish`
     // holds both); here the session's is let go before, which the order allows too.
-    let Some(mut data) = handle.lock().session(env.settings).cloned() else {
-        return Ok(None);
-    };
+    let mut data = handle.lock().session(env.settings).cloned()?;
     match env.refresh.catch_up_shared(&mut data) {
         CatchUp::Revoked => {
             handle.lock().set_session(None);
-            return Ok(None);
+            return None;
         }
         CatchUp::Changed => handle.lock().set_session(Some(data.clone())),
         // Decoded from the cookie just now, live and unchanged: what the cookie's
@@ -164,7 +171,7 @@ pub(crate) async fn current(
         }
         CatchUp::Unchanged => {}
     }
-    Ok(Some(data))
+    Some(data)
 }
 
 /// After the handler: saves what changed (store mode; the save's result), catches the

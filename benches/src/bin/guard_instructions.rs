@@ -2,7 +2,8 @@
 //! in-process (no sockets) to one route of `logto_bench::app`, rebuilt from the setup
 //! `guard_server` wrote (which must still be running: it is the provider).
 //!
-//! `guard_instructions <unguarded|session|bearer> <cookie|bearer> <N>`: the route, the
+//! `guard_instructions <route> <cookie|bearer> <N>`: the route (of `logto_bench::ROUTES`,
+//! without its slash), the
 //! credentials sent (the session cookie or the bearer token; compare each guard with
 //! `/unguarded` sent the same header, since the session layer reads cookies), and the
 //! request count. Instruction counts of two runs with different N, divided by the
@@ -15,7 +16,9 @@ use tower::ServiceExt;
 
 fn main() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let route = args.next().ok_or("route: unguarded, session or bearer")?;
+    let route = args
+        .next()
+        .ok_or("a route of logto_bench::ROUTES, without its slash")?;
     let credentials = args.next().ok_or("credentials: cookie or bearer")?;
     let count: usize = args
         .next()
