@@ -24,6 +24,7 @@ impl Keys {
     /// The cluster layout: `<prefix>session:{<id>}`, `<prefix>lock:<kind>:{<subject>}`.
     /// A brace in the prefix is refused: Redis hashes the first `{...}` of a key, so the
     /// prefix's would put every key of the store in one slot, on one node.
+    #[cfg(any(test, feature = "redis-cluster"))]
     pub(super) fn tagged(prefix: String) -> Result<Self, String> {
         if prefix.contains(['{', '}']) {
             return Err(format!(

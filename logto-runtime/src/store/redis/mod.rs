@@ -18,8 +18,8 @@ use super::{
 };
 
 /// Sessions in Redis, on one node ([`connect`](Self::connect)) or in a Redis Cluster or
-/// Valkey cluster ([`connect_cluster`](Self::connect_cluster), with the `redis-cluster`
-/// feature). One type for both: the app's code stays the same when its Redis grows
+/// Valkey cluster (`connect_cluster`, with the `redis-cluster` feature). One type for
+/// both: the app's code, and the types it stores, stay the same when its Redis grows
 /// into a cluster; only the line that connects changes.
 ///
 /// On one node, sessions live under `<prefix>session:<id>` and locks under
