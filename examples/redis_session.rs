@@ -5,6 +5,8 @@
 //! ```sh
 //! REDIS_URL=redis://127.0.0.1:6379 cargo run --example redis_session
 //! PORT=3001 cargo run --example redis_session   # a second instance
+//! # a Redis Cluster or Valkey cluster, through any of its nodes:
+//! REDIS_CLUSTER_URLS=redis://127.0.0.1:7000,redis://127.0.0.1:7001 cargo run --example redis_session
 //! ```
 
 use logto_examples::app;
@@ -28,11 +30,19 @@ async fn main() {
 
 async fn run() -> Result<(), String> {
     let dev = dev::prepare("redis-session").await?;
-    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let prefix = std::env::var("REDIS_PREFIX").unwrap_or_else(|_| "logto:".into());
-    let store = logto::RedisStore::connect(&url, prefix)
-        .await
-        .map_err(|e| format!("REDIS_URL: {e} (start Redis, or point REDIS_URL at it)"))?;
+    let store = match std::env::var("REDIS_CLUSTER_URLS") {
+        Ok(urls) => logto::RedisStore::connect_cluster(urls.split(','), prefix)
+            .await
+            .map_err(|e| format!("REDIS_CLUSTER_URLS: {e}"))?,
+        Err(_) => {
+            let url =
+                std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+            logto::RedisStore::connect(&url, prefix)
+                .await
+                .map_err(|e| format!("REDIS_URL: {e} (start Redis, or point REDIS_URL at it)"))?
+        }
+    };
     let logto = app::configure(dev.builder::<app::Auth>())
         .session_store(store)
         .build()

@@ -17,6 +17,7 @@
 //! | feature | what it adds | default |
 //! |---|---|---|
 //! | `redis` | `RedisStore`: sessions in Redis | off |
+//! | `redis-cluster` | `RedisStore::connect_cluster`: sessions in a Redis Cluster or Valkey cluster (implies `redis`) | off |
 //! | `postgres` | `PostgresStore`: sessions in PostgreSQL | off |
 //!
 //! ```toml

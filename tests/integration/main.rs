@@ -12,6 +12,7 @@ mod guards;
 mod provider_failures;
 mod public_errors;
 mod quickstart;
+mod redis_cluster;
 mod security;
 mod session_cookies;
 mod session_cost;

@@ -43,7 +43,7 @@ async fn postgres_store(url: &str) -> PostgresStore {
 }
 
 /// What every store promises.
-async fn contract(store: &dyn SessionStore) {
+pub(crate) async fn contract(store: &dyn SessionStore) {
     assert_eq!(store.load("a").await.unwrap(), None);
     assert_eq!(
         store
@@ -329,7 +329,7 @@ async fn the_memory_store_is_bounded() {
     assert!(store.load("c").await.unwrap().is_some(), "the newest stays");
 }
 
-async fn profile_status(base: &str, cookie: &str) -> StatusCode {
+pub(crate) async fn profile_status(base: &str, cookie: &str) -> StatusCode {
     reqwest::Client::new()
         .get(format!("{base}/api/profile"))
         .header(header::COOKIE, cookie)
@@ -763,7 +763,10 @@ async fn spawn_instance(example: &'static str, port: u16, env: &[(&str, String)]
 }
 
 /// Two processes, one store, one session: a burst split across both refreshes once.
-async fn across_instances(example: &'static str, store_env: Vec<(&'static str, String)>) {
+pub(crate) async fn across_instances(
+    example: &'static str,
+    store_env: Vec<(&'static str, String)>,
+) {
     let (port_a, port_b) = (free_port().unwrap(), free_port().unwrap());
     let base = format!("http://127.0.0.1:{port_a}");
     let client_id = unique_id(&format!("logto_test_{example}"));
