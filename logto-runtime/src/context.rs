@@ -354,7 +354,7 @@ pub(crate) async fn load_claims<U: Claims>(
         .as_ref()
         .filter(|_| U::NEEDS_USERINFO)
         .map(|cached| &cached.claims);
-    let claims = U::from_claims(&live.id_claims, userinfo)?;
+    let claims = U::__from_shared_claims(&live.id_claims, userinfo)?;
     Ok(Some((claims, live)))
 }
 

@@ -84,6 +84,8 @@ pub(crate) struct Entry {
     sub: Option<Box<str>>,
     signed_in_at: i64,
     pub value: Cached,
+    /// What it is charged against the cache's byte budget, computed once.
+    size: usize,
 }
 
 impl Entry {
@@ -95,7 +97,9 @@ impl Entry {
         }
     }
 
-    /// What the entry holds in memory, roughly.
+    /// What the entry holds in memory, generously: a decoded session is charged eight
+    /// times its sealed size (its strings, and claims trees whose nodes and values
+    /// weigh several times their JSON), so the byte budget bounds real memory.
     fn bytes(&self) -> usize {
         let value = match &self.value {
             Cached::Verdict(token) => token.as_ref().map_or(0, |t| {
@@ -104,44 +108,11 @@ impl Entry {
                     + t.resource.as_ref().map_or(0, String::len)
                     + t.organization_id.as_ref().map_or(0, String::len)
             }),
-            Cached::Session(decoded) => {
-                session_bytes(&decoded.data) + map_bytes(&decoded.id_claims)
-            }
+            Cached::Session(_) => self.sealed.len() * 8,
         };
         let owner =
             self.sid.as_ref().map_or(0, |s| s.len()) + self.sub.as_ref().map_or(0, |s| s.len());
         std::mem::size_of::<Self>() + self.material.len() + self.sealed.len() + value + owner + 64
-    }
-}
-
-/// The heap a session takes, roughly: its strings, and its userinfo claims.
-fn session_bytes(data: &SessionData) -> usize {
-    let token = |t: &crate::session::StoredToken| {
-        t.token.len() + t.scope.as_ref().map_or(0, String::len) + 64
-    };
-    std::mem::size_of::<SessionData>()
-        + data.id_token.len()
-        + data.refresh_token.as_ref().map_or(0, String::len)
-        + data.access_token.as_ref().map_or(0, token)
-        + data
-            .tokens
-            .iter()
-            .map(|(k, t)| k.len() + token(t))
-            .sum::<usize>()
-        + data.userinfo.as_ref().map_or(0, |u| map_bytes(&u.claims))
-        + data.sid.as_ref().map_or(0, String::len)
-}
-
-fn map_bytes(map: &Map<String, Value>) -> usize {
-    map.iter().map(|(k, v)| k.len() + value_bytes(v) + 48).sum()
-}
-
-fn value_bytes(value: &Value) -> usize {
-    match value {
-        Value::String(s) => s.len() + 24,
-        Value::Array(items) => items.iter().map(value_bytes).sum::<usize>() + 24,
-        Value::Object(map) => map_bytes(map) + 24,
-        _ => 16,
     }
 }
 
@@ -186,6 +157,9 @@ pub(crate) struct SessionCache {
     revocations: Arc<RevocationList>,
 }
 
+/// For tests only: a cache with a revocation list of its own, which no back-channel
+/// logout reaches.
+#[cfg(any(test, feature = "fuzzing"))]
 impl Default for SessionCache {
     fn default() -> Self {
         Self::new(Arc::default())
@@ -344,15 +318,17 @@ impl SessionCache {
         .then_some(entry)
     }
 
-    /// The decoded session of `key`, if it still holds.
+    /// The decoded session of `key`, if it still holds, with the hash of its refresh
+    /// token.
     pub(crate) fn session(
         &self,
         key: &Key<'_>,
         now: i64,
         has_news: impl Fn(&TokenHash) -> bool,
-    ) -> Option<Decoded> {
-        match &self.get(key, now, has_news)?.value {
-            Cached::Session(decoded) => Some(decoded.clone()),
+    ) -> Option<(Decoded, Option<TokenHash>)> {
+        let entry = self.get(key, now, has_news)?;
+        match &entry.value {
+            Cached::Session(decoded) => Some((decoded.clone(), entry.refresh_token)),
             Cached::Verdict(_) => None,
         }
     }
@@ -390,7 +366,7 @@ impl SessionCache {
         if valid_until <= now {
             return;
         }
-        let entry = Arc::new(Entry {
+        let mut entry = Entry {
             material: key.material(),
             sealed: key.sealed_value(),
             valid_until,
@@ -399,24 +375,30 @@ impl SessionCache {
             sub: session.sub().map(String::into_boxed_str),
             signed_in_at: session.signed_in_at,
             value,
-        });
-        let size = entry.bytes();
-        if size > MAX_BYTES / 64 {
-            // One session may not take a sixtieth of the cache (a huge userinfo).
-            return;
-        }
+            size: 0,
+        };
+        entry.size = entry.bytes();
+        let size = entry.size;
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.map.len() >= CAPACITY || entries.bytes + size > MAX_BYTES {
             entries.map.retain(|_, v| v.valid_until > now);
-            entries.bytes = entries.map.values().map(|v| v.bytes()).sum();
-            if entries.map.len() >= CAPACITY || entries.bytes + size > MAX_BYTES {
-                // Only a cache: losing it costs a decryption per session, once.
-                entries.map.clear();
-                entries.bytes = 0;
+            // Still full: half the entries go, the map's order (by keyed hash) choosing
+            // which, so one client cycling through many cookies cannot flush everyone
+            // else's at once. Only a cache: an entry lost costs one decryption.
+            let mut keep = false;
+            while !entries.map.is_empty()
+                && (entries.map.len() >= CAPACITY
+                    || entries.map.values().map(|v| v.size).sum::<usize>() + size > MAX_BYTES)
+            {
+                entries.map.retain(|_, _| {
+                    keep = !keep;
+                    keep
+                });
             }
+            entries.bytes = entries.map.values().map(|v| v.size).sum();
         }
-        if let Some(old) = entries.map.insert(key.hash, entry) {
-            entries.bytes -= old.bytes();
+        if let Some(old) = entries.map.insert(key.hash, Arc::new(entry)) {
+            entries.bytes -= old.size;
         }
         entries.bytes += size;
     }
@@ -734,7 +716,8 @@ mod tests {
         data.sid = Some("sid-2".into());
         data.id_expires_at = 100;
         cache.insert_session(&key, decoded(data.clone()), 0);
-        let hit = cache.session(&key, 50, |_| false).expect("a hit");
+        let (hit, refresh) = cache.session(&key, 50, |_| false).expect("a hit");
+        assert!(refresh == Some(TokenHash::of("r")));
         assert_eq!(*hit.data, data);
         assert!(
             cache
@@ -764,30 +747,30 @@ mod tests {
     }
 
     #[test]
-    fn a_huge_session_is_not_cached_and_the_bytes_stay_bounded() {
+    fn the_bytes_stay_bounded_and_a_full_cache_loses_only_half() {
         let cache = SessionCache::default();
         let settings = settings();
-        let mut huge = session();
-        let mut claims = Map::new();
-        claims.insert("blob".into(), Value::String("x".repeat(MAX_BYTES / 32)));
-        huge.userinfo = Some(crate::session::CachedUserinfo {
-            claims,
-            expires_at: 1000,
-        });
-        let cookie = format!("{}={SEALED}", settings.cookie_name);
-        let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
-        let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
-        cache.insert_session(&key, decoded(huge), 0);
-        assert!(cache.session(&key, 0, |_| false).is_none());
-        assert_eq!(cache.bytes(), 0);
-        for i in 0..(CAPACITY * 2) {
-            let cookie = format!("{}=v1.{i:016}middle{i:022}", settings.cookie_name);
+        // The longest session cookies the reader takes, in two chunks.
+        let name = settings.cookie_name.clone();
+        let mut most = 0;
+        for i in 0..600 {
+            let value = format!("v1.{i:016}{}{i:022}", "m".repeat(6_900));
+            let cookie = format!("{name}.0={}; {name}.1={}", &value[..3_800], &value[3_800..]);
             let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
             let key = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
-            let mut data = session();
-            data.id_token = "i".repeat(4000);
-            cache.insert_session(&key, decoded(data), 0);
+            cache.insert_session(&key, decoded(session()), 0);
             assert!(cache.bytes() <= MAX_BYTES);
+            let len = cache.entries.read().unwrap().map.len();
+            assert!(
+                len >= most / 2,
+                "{len} entries after {most}: more than half lost"
+            );
+            most = most.max(len);
+            assert!(
+                cache.session(&key, 0, |_| false).is_some(),
+                "the newest is kept"
+            );
         }
+        assert!(most > 100 && most < 600, "{most}: the budget was reached");
     }
 }

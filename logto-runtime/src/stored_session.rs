@@ -128,28 +128,34 @@ pub(crate) fn current_loaded(
     handle: &SessionHandle,
 ) -> Option<Arc<SessionData>> {
     let now = env.settings.clock.unix_seconds();
-    let mut fresh = false;
-    if env.settings.store.is_none() {
+    let cookie_mode = env.settings.store.is_none();
+    // Whether this call decrypts the cookie: decided under the same lock as the read,
+    // so only what the cookie itself decrypted to is ever cached under its bytes.
+    let (mut data, fresh) = {
         let mut session = handle.lock();
-        if session.is_unread() {
-            fresh = true;
+        let fresh = cookie_mode && session.is_unread();
+        if fresh {
             let hit =
                 Key::new(env.cache, &session, env.settings, Lookup::Session).and_then(|key| {
                     env.cache
                         .session(&key, now, |refresh| env.refresh.has_news(refresh))
                 });
-            if let Some(Decoded { data, id_claims }) = hit {
+            if let Some((Decoded { data, id_claims }, refresh_token)) = hit {
                 session.adopt(data.clone());
                 drop(session);
-                handle.remember_id_claims(&data, id_claims);
+                handle.remember(&data, id_claims, refresh_token);
                 return Some(data);
             }
         }
-    }
+        (session.session(env.settings).cloned()?, fresh)
+    };
     // Lock order: the session's before the coordinator's, never the reverse (`finish`
     // holds both); here the session's is let go before, which the order allows too.
-    let mut data = handle.lock().session(env.settings).cloned()?;
-    match env.refresh.catch_up_shared(&mut data) {
+    let refresh_token = handle.refresh_token_hash(&data);
+    match env
+        .refresh
+        .catch_up_shared(&mut data, refresh_token.as_ref())
+    {
         CatchUp::Revoked => {
             handle.lock().set_session(None);
             return None;
@@ -160,7 +166,10 @@ pub(crate) fn current_loaded(
         CatchUp::Unchanged if fresh => {
             if let Some(id_claims) = handle.id_claims(&data) {
                 let session = handle.lock();
-                if let Some(key) = Key::new(env.cache, &session, env.settings, Lookup::Session) {
+                // Unless another extractor of this request changed it meanwhile.
+                if session.pending().is_none()
+                    && let Some(key) = Key::new(env.cache, &session, env.settings, Lookup::Session)
+                {
                     let decoded = Decoded {
                         data: data.clone(),
                         id_claims,

@@ -109,6 +109,7 @@ fn token_errors() -> Vec<TokenError> {
         TokenError::SessionEnded,
         TokenError::UnknownResource(format!("https://{HOST}/api")),
         TokenError::OrganizationsNotRequested,
+        TokenError::InvalidOrganizationId(String::new()),
     ];
     errors.extend(provider_errors().into_iter().map(TokenError::Provider));
     errors.extend(store_errors().into_iter().map(TokenError::Store));

@@ -391,6 +391,9 @@ fn token_error_response(error: &TokenError) -> Response {
         TokenError::SignedOut | TokenError::NoRefreshToken | TokenError::SessionEnded => {
             unauthorized(&error.public_message(), None)
         }
+        TokenError::InvalidOrganizationId(_) => {
+            json_error(StatusCode::BAD_REQUEST, &error.public_message())
+        }
         TokenError::UnknownResource(_) | TokenError::OrganizationsNotRequested => {
             tracing::error!(target: "logto::config", %error, "the app asked for a token its config cannot get");
             json_error(StatusCode::INTERNAL_SERVER_ERROR, &error.public_message())

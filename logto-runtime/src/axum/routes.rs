@@ -228,6 +228,9 @@ async fn sign_out(request: Request) -> Response {
     }
     let session = handle.lock().session(&inner.settings).cloned();
     handle.lock().set_session(None);
+    if let Some(refresh_token) = session.as_ref().and_then(|s| s.refresh_token.as_deref()) {
+        inner.refresh.signed_out(refresh_token);
+    }
     let url = oidc::sign_out::sign_out(&inner.oidc(), session.as_deref()).await;
     Redirect::to(url.as_str()).into_response()
 }

@@ -39,9 +39,6 @@ use crate::{
 /// The header the app's scripts send; lowercase, as `http` stores header names.
 const TOKEN_HEADER: &str = "x-logto-token";
 
-/// The longest organization id accepted: Logto's are 21 characters.
-const MAX_ORGANIZATION_ID_LEN: usize = 128;
-
 /// Why the route refused a request before looking at the session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 enum Refusal {
@@ -220,7 +217,7 @@ fn token_request(query: Option<&str>, settings: &Settings) -> Result<TokenReques
         return Err(Refusal::UnknownResource);
     }
     if let Some(organization_id) = &organization_id {
-        if !is_organization_id(organization_id) {
+        if !crate::tokens::is_organization_id(organization_id) {
             return Err(Refusal::InvalidOrganizationId);
         }
         let organizations = UserScope::Organizations.as_str();
@@ -236,16 +233,6 @@ fn token_request(query: Option<&str>, settings: &Settings) -> Result<TokenReques
             "name a `resource`, an `organization_id`, or both",
         )),
     }
-}
-
-/// Logto's organization ids are short runs of letters and digits. Anything else
-/// (spaces, `#`, `/`, control characters, a kilobyte of text) is refused before it
-/// reaches the provider or the session's token cache.
-fn is_organization_id(id: &str) -> bool {
-    (1..=MAX_ORGANIZATION_ID_LEN).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]
@@ -362,7 +349,7 @@ mod tests {
         }
         let long = format!(
             "organization_id={}",
-            "a".repeat(MAX_ORGANIZATION_ID_LEN + 1)
+            "a".repeat(crate::tokens::MAX_ORGANIZATION_ID_LEN + 1)
         );
         for query in [
             "organization_id=org%20acme",

@@ -99,6 +99,17 @@ pub trait Claims: Sized + Send + Sync + 'static {
         id_token: &Map<String, Value>,
         userinfo: Option<&Map<String, Value>>,
     ) -> Result<Self, ClaimError>;
+
+    /// [`from_claims`](Claims::from_claims) with the ID token's claims as the runtime
+    /// holds them, shared: a type that keeps them whole (as `IdTokenClaims` does) takes
+    /// them without a copy. Not a public API: implement `from_claims`.
+    #[doc(hidden)]
+    fn __from_shared_claims(
+        id_token: &std::sync::Arc<Map<String, Value>>,
+        userinfo: Option<&Map<String, Value>>,
+    ) -> Result<Self, ClaimError> {
+        Self::from_claims(id_token, userinfo)
+    }
 }
 
 /// What the macros' generated code names; not a public API.

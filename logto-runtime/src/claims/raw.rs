@@ -1,6 +1,8 @@
 //! Every claim, untyped.
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::{ClaimError, Claims};
@@ -27,7 +29,8 @@ use super::{ClaimError, Claims};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "Map<String, Value>", into = "Map<String, Value>")]
 pub struct IdTokenClaims {
-    claims: Map<String, Value>,
+    /// Shared with the session it came from: extracting it copies nothing.
+    claims: Arc<Map<String, Value>>,
 }
 
 impl IdTokenClaims {
@@ -68,7 +71,7 @@ impl IdTokenClaims {
 
     /// Every claim, owned.
     pub fn into_map(self) -> Map<String, Value> {
-        self.claims
+        Arc::unwrap_or_clone(self.claims)
     }
 }
 
@@ -78,7 +81,9 @@ impl TryFrom<Map<String, Value>> for IdTokenClaims {
     /// Checks that `sub` is a string.
     fn try_from(claims: Map<String, Value>) -> Result<Self, Self::Error> {
         match claims.get("sub") {
-            Some(Value::String(_)) => Ok(Self { claims }),
+            Some(Value::String(_)) => Ok(Self {
+                claims: Arc::new(claims),
+            }),
             None | Some(Value::Null) => Err(ClaimError::Missing { claim: "sub" }),
             Some(_) => Err(ClaimError::Malformed {
                 claim: "sub",
@@ -90,7 +95,7 @@ impl TryFrom<Map<String, Value>> for IdTokenClaims {
 
 impl From<IdTokenClaims> for Map<String, Value> {
     fn from(claims: IdTokenClaims) -> Self {
-        claims.claims
+        claims.into_map()
     }
 }
 
@@ -112,5 +117,18 @@ impl Claims for IdTokenClaims {
             );
         }
         Self::try_from(claims)
+    }
+
+    /// Without userinfo, the session's own claims, shared rather than copied.
+    fn __from_shared_claims(
+        id_token: &Arc<Map<String, Value>>,
+        userinfo: Option<&Map<String, Value>>,
+    ) -> Result<Self, ClaimError> {
+        match userinfo {
+            None if matches!(id_token.get("sub"), Some(Value::String(_))) => Ok(Self {
+                claims: id_token.clone(),
+            }),
+            _ => Self::from_claims(id_token, userinfo),
+        }
     }
 }

@@ -89,6 +89,14 @@ impl RefreshCoordinator {
 
     /// Whether this process refreshed or revoked the refresh token with this SHA-256
     /// lately: a copy of the session that still holds it must be caught up.
+    /// Records that the session of `refresh_token` signed out: this process refuses
+    /// its cookie from now on (the cookie reader and the session cache ask
+    /// [`has_news`](Self::has_news)) for as long as it remembers outcomes, which
+    /// covers the requests of that session already in flight.
+    pub(crate) fn signed_out(&self, refresh_token: &str) {
+        self.remember(hash(refresh_token), Outcome::Revoked);
+    }
+
     pub(crate) fn has_news(&self, token: &TokenHash) -> bool {
         self.recent(token).is_some()
     }
@@ -113,14 +121,15 @@ impl RefreshCoordinator {
         }
     }
 
-    /// [`catch_up`](Self::catch_up) of a shared session: copied only when a refresh
-    /// changes it, so the steady path (no news of its refresh token) copies nothing.
-    pub(crate) fn catch_up_shared(&self, data: &mut Arc<SessionData>) -> CatchUp {
-        let news = data
-            .refresh_token
-            .as_deref()
-            .is_some_and(|token| self.has_news(&hash(token)));
-        if !news {
+    /// [`catch_up`](Self::catch_up) of a shared session whose refresh token hashes to
+    /// `refresh_token`: copied only when a refresh changes it, so the steady path (no
+    /// news of its refresh token) copies nothing.
+    pub(crate) fn catch_up_shared(
+        &self,
+        data: &mut Arc<SessionData>,
+        refresh_token: Option<&TokenHash>,
+    ) -> CatchUp {
+        if !refresh_token.is_some_and(|token| self.has_news(token)) {
             return CatchUp::Unchanged;
         }
         self.catch_up(Arc::make_mut(data))

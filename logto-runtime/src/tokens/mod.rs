@@ -229,6 +229,10 @@ pub enum TokenError {
         "organization tokens need the `urn:logto:scope:organizations` scope: add `UserScope::Organizations` to `scopes` in #[logto::config]"
     )]
     OrganizationsNotRequested,
+    /// The organization id is empty, too long, or has characters Logto's ids never
+    /// have (taken from a request, it was the client's to get right).
+    #[error("`{0:.64}` is no organization id")]
+    InvalidOrganizationId(String),
     /// The provider failed or refused.
     #[error(transparent)]
     Provider(ProviderError),
@@ -255,6 +259,9 @@ impl TokenError {
                 "server_error",
                 "the app asked for an access token its configuration cannot get",
             ),
+            Self::InvalidOrganizationId(_) => {
+                PublicMessage::fixed("invalid_request", "the organization id is not valid")
+            }
             Self::Provider(error) => match provider_refusal(error) {
                 Some(refusal) => refusal.1,
                 None => error.public_message(),
@@ -296,6 +303,22 @@ pub(crate) fn provider_refusal(error: &ProviderError) -> Option<(http::StatusCod
 }
 
 /// Refuses what the provider would refuse only after consuming the refresh token.
+/// The longest organization id accepted: Logto's are 21 characters.
+pub(crate) const MAX_ORGANIZATION_ID_LEN: usize = 128;
+
+/// Logto's organization ids are short runs of letters and digits. Anything else
+/// (spaces, `#`, `/`, control characters, a kilobyte of text) is refused before it
+/// reaches the provider or the session's token cache.
+pub(crate) fn is_organization_id(id: &str) -> bool {
+    (1..=MAX_ORGANIZATION_ID_LEN).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Whether this client can ask for the token of `request`: a configured resource, an
+/// organization id of Logto's shape (never empty: it would key the session's global
+/// token), and organizations requested.
 pub(crate) fn check_request(
     settings: &crate::settings::Settings,
     request: &TokenRequest,
@@ -304,6 +327,11 @@ pub(crate) fn check_request(
         && (resource == ORGANIZATIONS_RESOURCE || !settings.knows_resource(resource))
     {
         return Err(TokenError::UnknownResource(resource.clone()));
+    }
+    if let Some(organization_id) = &request.organization_id
+        && !is_organization_id(organization_id)
+    {
+        return Err(TokenError::InvalidOrganizationId(organization_id.clone()));
     }
     if request.organization_id.is_some()
         && !settings

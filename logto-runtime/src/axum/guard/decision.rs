@@ -44,7 +44,7 @@ async fn organization_id<S: Send + Sync>(
                 "the organization id is read from the path parameter `{name}`: {e}"
             ))
         })?;
-    params
+    let id = params
         .iter()
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
@@ -53,7 +53,15 @@ async fn organization_id<S: Send + Sync>(
                 "the route has no path parameter `{name}` to read the organization id from: name one in the route \
                  (`/orgs/{{{name}}}/...`) or fix `organization = \"{name}\"`"
             ))
-        })
+        })?;
+    // An empty id (`/orgs//api`) would name no organization: the session's global
+    // token must never stand in for an organization's.
+    if !crate::tokens::is_organization_id(&id) {
+        return Err(Rejection::InvalidRequest(
+            "the organization id in the path is empty or not an organization id",
+        ));
+    }
+    Ok(id)
 }
 
 /// What a guard let through, kept in the request for the [`AccessToken`] extractor,
@@ -166,9 +174,15 @@ pub(super) async fn session_verdict(
         organization,
         needs_token: target.is_some(),
     };
+    // Only for a session this request has not read yet: once read, the request's own
+    // copy is the truth (an extractor before the guard may have signed it out).
     let cached = {
         let session = handle.lock();
-        Key::new(env.cache, &session, env.settings, lookup).and_then(|key| {
+        let key = session
+            .is_unread()
+            .then(|| Key::new(env.cache, &session, env.settings, lookup))
+            .flatten();
+        key.and_then(|key| {
             env.cache
                 .get(&key, now, |refresh| env.refresh.has_news(refresh))
         })
@@ -310,6 +324,18 @@ mod tests {
         /// A request carrying `data` as its session cookie, sealed by the cookie
         /// writer itself.
         fn request(&self, data: &SessionData) -> SessionHandle {
+            self.carrying(&self.cookie(data))
+        }
+
+        /// A request carrying `cookie`.
+        fn carrying(&self, cookie: &str) -> SessionHandle {
+            let mut headers = HeaderMap::new();
+            headers.insert(COOKIE, HeaderValue::from_str(cookie).unwrap());
+            SessionHandle::new(RequestSession::from_headers(&headers, &self.settings))
+        }
+
+        /// `data` sealed into a `Cookie` header by the cookie writer.
+        fn cookie(&self, data: &SessionData) -> String {
             let mut writer = RequestSession::from_headers(&HeaderMap::new(), &self.settings);
             writer.set_session(Some(Arc::new(data.clone())));
             let cookies: Vec<String> = writer
@@ -317,9 +343,7 @@ mod tests {
                 .iter()
                 .filter_map(|c| c.split(';').next().map(str::to_owned))
                 .collect();
-            let mut headers = HeaderMap::new();
-            headers.insert(COOKIE, HeaderValue::from_str(&cookies.join("; ")).unwrap());
-            SessionHandle::new(RequestSession::from_headers(&headers, &self.settings))
+            cookies.join("; ")
         }
     }
 
@@ -381,13 +405,34 @@ mod tests {
         // Another seal of the same session is another cookie: decoded once more, then
         // its verdict is cached too.
         assert!(matches!(granted(again), Granted::Session(_)));
-        let handle = parts.request(&data);
-        let _ = session_verdict(&env, &handle, rule(&["read"]), target).await;
-        let cached = session_verdict(&env, &handle, rule(&["read"]), target).await;
+        let cookie = parts.cookie(&data);
+        let _ = session_verdict(&env, &parts.carrying(&cookie), rule(&["read"]), target).await;
+        let cached = session_verdict(&env, &parts.carrying(&cookie), rule(&["read"]), target).await;
         assert!(
             matches!(granted(cached), Granted::Cached(_)),
             "the same cookie again"
         );
+        // A request whose extractor read the session already judges its own copy.
+        let handle = parts.carrying(&cookie);
+        assert!(context::live_session(&env, &handle).await.unwrap().is_some());
+        let again = session_verdict(&env, &handle, rule(&["read"]), target).await;
+        assert!(matches!(granted(again), Granted::Session(_)));
+    }
+
+    #[tokio::test]
+    async fn a_session_signed_out_earlier_in_the_request_never_passes_on_a_cached_verdict() {
+        let parts = Parts::new();
+        let env = parts.env();
+        let data = session(parts.settings.clock.unix_seconds());
+        let cookie = parts.cookie(&data);
+        let target = Some(plan::Target::Resource(API));
+        let first = session_verdict(&env, &parts.carrying(&cookie), rule(&["read"]), target).await;
+        assert!(matches!(granted(first), Granted::Session(_)));
+        // An extractor before the guard ended the session (userinfo refused twice).
+        let handle = parts.carrying(&cookie);
+        handle.lock().set_session(None);
+        let verdict = session_verdict(&env, &handle, rule(&["read"]), target).await;
+        assert!(matches!(verdict, Ok(SessionVerdict::SignedOut)));
     }
 
     #[tokio::test]
