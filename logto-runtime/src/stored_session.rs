@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::{
     logto::Inner,
-    session::{SessionData, SessionHandle, StoredToken, random_id},
+    session::{SessionData, SessionHandle, StoredToken, codec, random_id},
+    settings::Settings,
     store::{Expect, LockToken, SessionStore, StoreError, bounded},
     tokens::{CatchUp, TokenError, TokenRequest},
 };
@@ -21,7 +22,7 @@ use crate::{
 /// conflicts once and saves again, each up to the store timeout), plus a margin. A
 /// crashed holder frees it after that. A holder whose lease lapsed anyway still saves
 /// what it got: `merge` keeps the most recently issued refresh token.
-fn lock_lease(settings: &crate::settings::Settings) -> Duration {
+fn lock_lease(settings: &Settings) -> Duration {
     settings
         .http_timeout
         .saturating_mul(4)
@@ -37,20 +38,28 @@ fn sealed_name(id: &str) -> String {
     format!("logto-session:{id}")
 }
 
+/// A session sealed for the store: the binary session, sealed to bytes (stores keep
+/// bytes, so no base64).
 fn seal(inner: &Inner, id: &str, data: &SessionData) -> Vec<u8> {
-    let plain = serde_json::to_vec(data).unwrap_or_default();
-    inner
-        .settings
-        .keys
-        .seal(&sealed_name(id), &plain)
-        .into_bytes()
+    let plain = codec::encode(data);
+    inner.settings.keys.seal_bytes(&sealed_name(id), &plain)
 }
 
+/// A stored session, of this version's format or an earlier one (base64url text
+/// sealing JSON); `None` if expired, or of no format this version reads (logged:
+/// the request is signed out, never failed).
 fn open(inner: &Inner, id: &str, bytes: &[u8]) -> Option<SessionData> {
-    let sealed = std::str::from_utf8(bytes).ok()?;
-    let plain = inner.settings.keys.open(&sealed_name(id), sealed)?;
-    let data: SessionData = serde_json::from_slice(&plain).ok()?;
-    (data.expires_at > inner.settings.clock.unix_seconds()).then_some(data)
+    open_record(&inner.settings, id, bytes)
+}
+
+fn open_record(settings: &Settings, id: &str, bytes: &[u8]) -> Option<SessionData> {
+    let plain = settings.keys.open_bytes(&sealed_name(id), bytes)?;
+    let data = codec::decode(&plain)
+        .inspect_err(|error| {
+            tracing::warn!(target: "logto::session", %error, "a stored session did not decode: signed out");
+        })
+        .ok()?;
+    (data.expires_at > settings.clock.unix_seconds()).then_some(data)
 }
 
 fn ttl(inner: &Inner, data: &SessionData) -> Duration {
@@ -430,6 +439,26 @@ mod tests {
             sid: None,
             signed_in_at: 0,
         }
+    }
+
+    #[test]
+    fn records_stored_before_the_upgrade_still_open_and_unknown_ones_sign_out() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        let mut data = session("r", 1);
+        data.expires_at = settings.clock.unix_seconds() + 600;
+        let name = sealed_name("id");
+        // As main stored them: JSON, sealed to base64url text.
+        let json = serde_json::to_vec(&data).unwrap();
+        let old = settings.keys.seal(&name, &json).into_bytes();
+        assert_eq!(open_record(&settings, "id", &old), Some(data.clone()));
+        assert_eq!(open_record(&settings, "other", &old), None);
+        // This version's: binary, sealed to bytes.
+        let new = settings.keys.seal_bytes(&name, &codec::encode(&data));
+        assert!(new.len() * 2 < old.len(), "{} vs {}", new.len(), old.len());
+        assert_eq!(open_record(&settings, "id", &new), Some(data));
+        // A format no version wrote: signed out, not an error.
+        let unknown = settings.keys.seal_bytes(&name, &[9, 1, 2]);
+        assert_eq!(open_record(&settings, "id", &unknown), None);
     }
 
     #[test]
