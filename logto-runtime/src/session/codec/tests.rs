@@ -487,3 +487,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn write_fuzz_seeds() {
+    let Ok(dir) = std::env::var("SESSION_RECORD_SEEDS") else {
+        return;
+    };
+    let logto = Logto::new();
+    for n in 0..4 {
+        let session = logto.session(n);
+        std::fs::write(format!("{dir}/logto-{n}"), encode(&session)).unwrap();
+    }
+    let mut session = logto.session(1);
+    session.userinfo = Some(CachedUserinfo {
+        claims: serde_json::from_value(json!({"sub": SUB, "custom_data": {"plan": "pro"}})).unwrap(),
+        expires_at: IAT + 600,
+    });
+    session.sid = Some("other".into());
+    session.id_token = "not.a jwt".into();
+    std::fs::write(format!("{dir}/explicit"), encode(&session)).unwrap();
+    std::fs::write(format!("{dir}/json"), serde_json::to_vec(&session).unwrap()).unwrap();
+}
