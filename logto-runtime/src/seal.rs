@@ -40,7 +40,10 @@ impl CookieKeys {
 
     /// Encrypts `plaintext` for the cookie called `name`: text, for a cookie.
     pub(crate) fn seal(&self, name: &str, plaintext: &[u8]) -> String {
-        format!("{VERSION}{}", URL_SAFE_NO_PAD.encode(self.seal_raw(name, plaintext)))
+        format!(
+            "{VERSION}{}",
+            URL_SAFE_NO_PAD.encode(self.seal_raw(name, plaintext))
+        )
     }
 
     /// Encrypts `plaintext` under `name` to bytes, for a store that keeps bytes: a
@@ -148,7 +151,10 @@ mod tests {
         // The marker, the nonce, the plaintext and the tag: no base64.
         assert_eq!(raw.len(), 1 + NONCE_LEN + 5 + 16);
         assert_eq!(k.open_bytes("c", &raw).as_deref(), Some(&b"hello"[..]));
-        assert_eq!(k.open_bytes("c", text.as_bytes()).as_deref(), Some(&b"hello"[..]));
+        assert_eq!(
+            k.open_bytes("c", text.as_bytes()).as_deref(),
+            Some(&b"hello"[..])
+        );
         assert_eq!(k.open_bytes("other", &raw), None);
         let mut tampered = raw.clone();
         let last = tampered.len() - 1;

@@ -913,7 +913,10 @@ async fn session_size_with_one_resource_and_organizations() {
     for orgs in [&["org_acme", "org_globex"][..], &["org_initech"]] {
         fill(&cookie_app, &browser, orgs).await;
         let header = browser.cookie_header(&cookie_app.base);
-        cookie_bytes.push((header.split("; ").map(str::len).sum::<usize>(), header.split("; ").count()));
+        cookie_bytes.push((
+            header.split("; ").map(str::len).sum::<usize>(),
+            header.split("; ").count(),
+        ));
     }
 
     let store = Arc::new(MemoryStore::new(10));
@@ -938,7 +941,10 @@ async fn session_size_with_one_resource_and_organizations() {
         );
     }
     assert!(id_cookie_bytes < 200, "{id_cookie_bytes}");
-    assert_eq!(cookie_bytes[0].1, 1, "one cookie for 1 resource + 2 organizations");
+    assert_eq!(
+        cookie_bytes[0].1, 1,
+        "one cookie for 1 resource + 2 organizations"
+    );
     assert!(cookie_bytes[0].0 <= 3800, "{:?}", cookie_bytes);
     assert!(stored_bytes[1] <= 2200, "{:?}", stored_bytes);
     assert!(

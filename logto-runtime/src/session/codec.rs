@@ -229,7 +229,7 @@ fn packed_len(n: usize) -> Option<usize> {
 /// text, unlike a base64 decode, which drops a non-canonical last character's bits.
 fn pack(text: &str) -> Vec<u8> {
     let mut padded = text.to_owned();
-    while padded.len() % 4 != 0 {
+    while !padded.len().is_multiple_of(4) {
         padded.push('A');
     }
     let mut bytes = URL_SAFE_NO_PAD.decode(padded).unwrap_or_default();

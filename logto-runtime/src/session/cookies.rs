@@ -370,7 +370,10 @@ mod tests {
         // As main sealed it: JSON.
         let mut old = request_with_session(&settings, &serde_json::to_vec(&data).unwrap());
         assert_eq!(old.session(&settings), Some(&data));
-        assert!(old.set_cookie_headers(&settings).is_empty(), "left as it is");
+        assert!(
+            old.set_cookie_headers(&settings).is_empty(),
+            "left as it is"
+        );
         // Rewritten on its next change, in this version's format.
         old.set_session(Some(data.clone()));
         let written = old.set_cookie_headers(&settings);

@@ -181,7 +181,10 @@ impl Reader<'_> {
             let form = self.flag(EARLIER)?;
             if form == EARLIER {
                 let i = usize::try_from(self.unsigned()?).unwrap_or(usize::MAX);
-                let text = self.claims.get(i).ok_or(DecodeError::Invalid("claim index"))?;
+                let text = self
+                    .claims
+                    .get(i)
+                    .ok_or(DecodeError::Invalid("claim index"))?;
                 members.push(text.clone());
                 continue;
             }

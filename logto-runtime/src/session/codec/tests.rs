@@ -231,7 +231,11 @@ fn a_record_is_smaller_than_the_bytes_its_tokens_encode() {
     // Keys, scopes, expiries and the sid are derived; the JSON's names, quotes and
     // digits, and the claims every token repeats, are not stored as text.
     let binary = encode(&session);
-    assert!(binary.len() * 10 < tokens * 7, "{} of {tokens} B", binary.len());
+    assert!(
+        binary.len() * 10 < tokens * 7,
+        "{} of {tokens} B",
+        binary.len()
+    );
 }
 
 /// A payload that is not compact JSON keeps its exact text (packed).
@@ -244,10 +248,7 @@ fn payloads_of_other_shapes_come_back_exactly() {
         r#"[1]"#,
         "not json",
     ] {
-        let token = format!(
-            "eyJhbGciOiJFUzM4NCJ9.{}.c2ln",
-            URL_SAFE_NO_PAD.encode(json)
-        );
+        let token = format!("eyJhbGciOiJFUzM4NCJ9.{}.c2ln", URL_SAFE_NO_PAD.encode(json));
         let mut session = Logto::new().session(0);
         session.id_token = token.clone();
         assert_eq!(decode(&encode(&session)).unwrap().id_token, token, "{json}");
@@ -278,7 +279,12 @@ fn damaged_records_are_errors() {
     ));
     assert!(matches!(decode(b"{"), Err(DecodeError::Json(_))));
     // A varint that never ends, and a length beyond the record.
-    assert!(decode(&[FORMAT, TEXT, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]).is_err());
+    assert!(
+        decode(&[
+            FORMAT, TEXT, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01
+        ])
+        .is_err()
+    );
     assert!(decode(&[FORMAT, BASE64URL, 0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
     assert!(decode(&[FORMAT, JWT, 7]).is_err(), "a header never stored");
 }
@@ -297,9 +303,8 @@ fn token_text() -> impl Strategy<Value = String> {
             format!("eyJhbGciOiJFUzM4NCJ9.{payload}.{s}")
         }),
         // JSON-ish payloads of any text.
-        ("[ -~]{0,40}", "[A-Za-z0-9_-]{0,8}").prop_map(|(json, s)| {
-            format!("e30.{}.{s}", URL_SAFE_NO_PAD.encode(json))
-        }),
+        ("[ -~]{0,40}", "[A-Za-z0-9_-]{0,8}")
+            .prop_map(|(json, s)| { format!("e30.{}.{s}", URL_SAFE_NO_PAD.encode(json)) }),
     ]
 }
 
@@ -500,7 +505,8 @@ fn write_fuzz_seeds() {
     }
     let mut session = logto.session(1);
     session.userinfo = Some(CachedUserinfo {
-        claims: serde_json::from_value(json!({"sub": SUB, "custom_data": {"plan": "pro"}})).unwrap(),
+        claims: serde_json::from_value(json!({"sub": SUB, "custom_data": {"plan": "pro"}}))
+            .unwrap(),
         expires_at: IAT + 600,
     });
     session.sid = Some("other".into());
