@@ -493,16 +493,14 @@ proptest! {
     }
 }
 
+/// The fuzz target's seeds (`fuzz/corpus/session_record/`) are records of these
+/// sessions, each read back as itself; `SESSION_RECORD_SEEDS=<dir>` writes them there.
 #[test]
-fn write_fuzz_seeds() {
-    let Ok(dir) = std::env::var("SESSION_RECORD_SEEDS") else {
-        return;
-    };
+fn the_fuzz_seeds_read_back() {
     let logto = Logto::new();
-    for n in 0..4 {
-        let session = logto.session(n);
-        std::fs::write(format!("{dir}/logto-{n}"), encode(&session)).unwrap();
-    }
+    let mut seeds: Vec<(String, Vec<u8>)> = (0..4)
+        .map(|n| (format!("logto-{n}"), encode(&logto.session(n))))
+        .collect();
     let mut session = logto.session(1);
     session.userinfo = Some(CachedUserinfo {
         claims: serde_json::from_value(json!({"sub": SUB, "custom_data": {"plan": "pro"}}))
@@ -511,6 +509,15 @@ fn write_fuzz_seeds() {
     });
     session.sid = Some("other".into());
     session.id_token = "not.a jwt".into();
-    std::fs::write(format!("{dir}/explicit"), encode(&session)).unwrap();
-    std::fs::write(format!("{dir}/json"), serde_json::to_vec(&session).unwrap()).unwrap();
+    seeds.push(("explicit".into(), encode(&session)));
+    seeds.push(("json".into(), serde_json::to_vec(&session).unwrap()));
+    for (name, seed) in &seeds {
+        let read = decode(seed).unwrap();
+        assert_eq!(decode(&encode(&read)).unwrap(), read, "{name}");
+    }
+    if let Ok(dir) = std::env::var("SESSION_RECORD_SEEDS") {
+        for (name, seed) in seeds {
+            std::fs::write(format!("{dir}/{name}"), seed).unwrap();
+        }
+    }
 }
