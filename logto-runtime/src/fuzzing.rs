@@ -17,7 +17,7 @@ use crate::{
     config::Config,
     oidc::{self, CallbackParams},
     redirect,
-    session::{RequestSession, chunks},
+    session::{RequestSession, chunks, codec},
     session_cache::{Key, Lookup, SessionCache},
     settings::{LogtoBuilder, Settings},
 };
@@ -73,6 +73,15 @@ pub fn assert_stays_local(target: &str, base: &Url) {
         path == base_path || path.starts_with(&format!("{base_path}/")),
         "{target:?} resolves to {path:?}, outside {base_path:?}"
     );
+}
+
+/// The session record's decoder (what a cookie or a store's record holds once
+/// unsealed): no panic, and a record it reads encodes to one that reads the same.
+pub fn session_record(input: &[u8]) {
+    if let Ok(session) = codec::decode(input) {
+        let again = codec::decode(&codec::encode(&session));
+        assert!(again.is_ok_and(|again| again == session), "{session:?}");
+    }
 }
 
 /// The post-sign-in target normalisation: `None`, or a target that stays local.
@@ -244,6 +253,7 @@ mod tests {
         replay("callback_query", callback_query);
         replay("jwt", jwt);
         replay("logout_token", logout_token);
+        replay("session_record", session_record);
     }
 
     /// Inputs built from the pieces that break naive checks.

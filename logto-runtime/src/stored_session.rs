@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::{
     oidc,
-    session::{SessionData, SessionHandle, StoredToken, random_id},
+    session::{SessionData, SessionHandle, StoredToken, codec, random_id},
     session_cache::{Decoded, Key, Lookup, SessionCache},
     settings::Settings,
     store::{Expect, LockToken, SessionStore, StoreError, bounded},
@@ -36,7 +36,7 @@ pub(crate) struct SessionEnv<'a> {
 /// conflicts once and saves again, each up to the store timeout), plus a margin. A
 /// crashed holder frees it after that. A holder whose lease lapsed anyway still saves
 /// what it got: `merge` keeps the most recently issued refresh token.
-fn lock_lease(settings: &crate::settings::Settings) -> Duration {
+fn lock_lease(settings: &Settings) -> Duration {
     settings
         .http_timeout
         .saturating_mul(4)
@@ -52,19 +52,28 @@ fn sealed_name(id: &str) -> String {
     format!("logto-session:{id}")
 }
 
+/// A session sealed for the store: the binary session, sealed to bytes (stores keep
+/// bytes, so no base64).
 fn seal(env: &SessionEnv<'_>, id: &str, data: &SessionData) -> Vec<u8> {
-    let plain = serde_json::to_vec(data).unwrap_or_default();
-    env.settings
-        .keys
-        .seal(&sealed_name(id), &plain)
-        .into_bytes()
+    let plain = codec::encode(data);
+    env.settings.keys.seal_bytes(&sealed_name(id), &plain)
 }
 
+/// A stored session, of this version's format or an earlier one (base64url text
+/// sealing JSON); `None` if expired, or of no format this version reads (logged:
+/// the request is signed out, never failed).
 fn open(env: &SessionEnv<'_>, id: &str, bytes: &[u8]) -> Option<SessionData> {
-    let sealed = std::str::from_utf8(bytes).ok()?;
-    let plain = env.settings.keys.open(&sealed_name(id), sealed)?;
-    let data: SessionData = serde_json::from_slice(&plain).ok()?;
-    (data.expires_at > env.settings.clock.unix_seconds()).then_some(data)
+    open_record(env.settings, id, bytes)
+}
+
+fn open_record(settings: &Settings, id: &str, bytes: &[u8]) -> Option<SessionData> {
+    let plain = settings.keys.open_bytes(&sealed_name(id), bytes)?;
+    let data = codec::decode(&plain)
+        .inspect_err(|error| {
+            tracing::warn!(target: "logto::session", %error, "a stored session did not decode: signed out");
+        })
+        .ok()?;
+    (data.expires_at > settings.clock.unix_seconds()).then_some(data)
 }
 
 fn ttl(env: &SessionEnv<'_>, data: &SessionData) -> Duration {
@@ -508,6 +517,26 @@ mod tests {
             sid: None,
             signed_in_at: 0,
         }
+    }
+
+    #[test]
+    fn records_stored_before_the_upgrade_still_open_and_unknown_ones_sign_out() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        let mut data = session("r", 1);
+        data.expires_at = settings.clock.unix_seconds() + 600;
+        let name = sealed_name("id");
+        // As main stored them: JSON, sealed to base64url text.
+        let json = serde_json::to_vec(&data).unwrap();
+        let old = settings.keys.seal(&name, &json).into_bytes();
+        assert_eq!(open_record(&settings, "id", &old), Some(data.clone()));
+        assert_eq!(open_record(&settings, "other", &old), None);
+        // This version's: binary, sealed to bytes.
+        let new = settings.keys.seal_bytes(&name, &codec::encode(&data));
+        assert!(new.len() * 2 < old.len(), "{} vs {}", new.len(), old.len());
+        assert_eq!(open_record(&settings, "id", &new), Some(data));
+        // A format no version wrote: signed out, not an error.
+        let unknown = settings.keys.seal_bytes(&name, &[9, 1, 2]);
+        assert_eq!(open_record(&settings, "id", &unknown), None);
     }
 
     #[test]

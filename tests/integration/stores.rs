@@ -886,11 +886,21 @@ async fn two_instances_share_a_postgres_session() {
     .await;
 }
 
-/// The figures of the issue: bytes per session for a user with one resource token and
-/// three organization tokens, in the cookie and in a store.
+/// The figures of issue 15 with the bundled provider's tokens: bytes per session of a
+/// user (admin) with one resource token and two, then three, organization tokens, in
+/// the cookie (`name=value` pairs) and in a store's record. Run with `--nocapture` to
+/// see them: `cargo test --test integration stores::session_size -- --nocapture`.
 #[tokio::test]
-async fn session_size_with_one_resource_and_three_organizations() {
-    async fn fill(app: &TestApp) -> Browser {
+async fn session_size_with_one_resource_and_organizations() {
+    async fn fill(app: &TestApp, browser: &Browser, organizations: &[&str]) {
+        for org in organizations {
+            let (status, body) = browser
+                .json(&app.url(&format!("/api/token?organization_id={org}")))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+    }
+    async fn sign_in(app: &TestApp) -> Browser {
         let browser = Browser::new();
         let hop = browser.sign_in(&app.base, "admin", "admin-password").await;
         assert_eq!(hop.response.status(), StatusCode::SEE_OTHER);
@@ -898,17 +908,19 @@ async fn session_size_with_one_resource_and_three_organizations() {
             .json(&app.url(&format!("/api/token?resource={RESOURCE}")))
             .await;
         assert_eq!(status, StatusCode::OK);
-        for org in ["org_acme", "org_globex", "org_initech"] {
-            let (status, body) = browser
-                .json(&app.url(&format!("/api/token?organization_id={org}")))
-                .await;
-            assert_eq!(status, StatusCode::OK, "{body}");
-        }
         browser
     }
     let cookie_app = TestApp::start("size-cookie").await;
-    let browser = fill(&cookie_app).await;
-    let cookie_bytes = browser.cookie_header(&cookie_app.base).len();
+    let browser = sign_in(&cookie_app).await;
+    let mut cookie_bytes = Vec::new();
+    for orgs in [&["org_acme", "org_globex"][..], &["org_initech"]] {
+        fill(&cookie_app, &browser, orgs).await;
+        let header = browser.cookie_header(&cookie_app.base);
+        cookie_bytes.push((
+            header.split("; ").map(str::len).sum::<usize>(),
+            header.split("; ").count(),
+        ));
+    }
 
     let store = Arc::new(MemoryStore::new(10));
     let store_app = TestApp::start_with("size-store", json!({}), {
@@ -916,19 +928,30 @@ async fn session_size_with_one_resource_and_three_organizations() {
         move |b| b.session_store(store)
     })
     .await;
-    let browser = fill(&store_app).await;
+    let browser = sign_in(&store_app).await;
+    let mut stored_bytes = Vec::new();
+    for orgs in [&["org_acme", "org_globex"][..], &["org_initech"]] {
+        fill(&store_app, &browser, orgs).await;
+        stored_bytes.push(store.bytes());
+    }
     let id_cookie_bytes = browser.cookie_header(&store_app.base).len();
-    let stored_bytes = store.bytes();
-    println!(
-        "session size: cookie mode {cookie_bytes} B of cookies; store mode {id_cookie_bytes} B of cookie + {stored_bytes} B stored"
-    );
+    for (i, orgs) in [2, 3].iter().enumerate() {
+        let (bytes, cookies) = cookie_bytes[i];
+        println!(
+            "session size, 1 resource + {orgs} organizations: cookie mode {bytes} B in {cookies} cookie(s); \
+             store mode {} B stored + {id_cookie_bytes} B of cookie",
+            stored_bytes[i]
+        );
+    }
     assert!(id_cookie_bytes < 200, "{id_cookie_bytes}");
-    assert!(
-        stored_bytes > 1000 && stored_bytes < 12_000,
-        "{stored_bytes}"
+    assert_eq!(
+        cookie_bytes[0].1, 1,
+        "one cookie for 1 resource + 2 organizations"
     );
+    assert!(cookie_bytes[0].0 <= 3800, "{:?}", cookie_bytes);
+    assert!(stored_bytes[1] <= 2200, "{:?}", stored_bytes);
     assert!(
-        cookie_bytes > stored_bytes / 2,
-        "the cookie carries the same session: {cookie_bytes}"
+        cookie_bytes[1].0 > stored_bytes[1],
+        "the cookie carries the same session, in base64url: {cookie_bytes:?} {stored_bytes:?}"
     );
 }

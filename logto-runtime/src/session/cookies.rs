@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, header::COOKIE};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 
-use super::{SessionData, Transactions, chunks};
+use super::{SessionData, Transactions, chunks, codec};
 use crate::settings::Settings;
 
 /// A value read lazily from cookies.
@@ -28,6 +28,45 @@ pub(super) struct SessionId {
     #[serde(rename = "s")]
     pub(super) id: String,
 }
+
+/// What a cookie's value is before it is sealed, and after it is opened.
+pub(super) trait Plaintext: Sized {
+    fn to_plaintext(&self) -> Option<Vec<u8>>;
+    fn from_plaintext(bytes: &[u8]) -> Option<Self>;
+}
+
+/// The session in the binary form of `codec` (about half the JSON's bytes).
+impl Plaintext for SessionData {
+    fn to_plaintext(&self) -> Option<Vec<u8>> {
+        Some(codec::encode(self))
+    }
+
+    fn from_plaintext(bytes: &[u8]) -> Option<Self> {
+        codec::decode(bytes)
+            .inspect_err(|error| {
+                // Authenticated, so ours: of a format this version does not read.
+                tracing::warn!(target: "logto::session", %error, "a sealed session did not decode: signed out");
+            })
+            .ok()
+    }
+}
+
+/// The sign-ins in progress and the store's session id stay JSON: small, and a
+/// format of their own would only add a second reader to keep.
+macro_rules! json_plaintext {
+    ($($type:ty),*) => {$(
+        impl Plaintext for $type {
+            fn to_plaintext(&self) -> Option<Vec<u8>> {
+                serde_json::to_vec(self).ok()
+            }
+
+            fn from_plaintext(bytes: &[u8]) -> Option<Self> {
+                serde_json::from_slice(bytes).ok()
+            }
+        }
+    )*};
+}
+json_plaintext!(Transactions, SessionId);
 
 /// The session and sign-in cookies of one request.
 #[derive(Debug)]
@@ -210,14 +249,14 @@ impl RequestSession {
         chunks::parts(name, |n| self.cookie(n))
     }
 
-    fn read<T: DeserializeOwned>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
+    fn read<T: Plaintext>(&self, name: &str, settings: &Settings) -> (Option<T>, bool) {
         let Some(sealed) = self.sealed_value(name) else {
             return (None, false);
         };
         let value = settings
             .keys
             .open(name, &sealed)
-            .and_then(|plain| serde_json::from_slice(&plain).ok());
+            .and_then(|plain| T::from_plaintext(&plain));
         let stale = value.is_none();
         (value, stale)
     }
@@ -275,7 +314,7 @@ impl RequestSession {
         if self.store_mode {
             return true;
         }
-        let Ok(plain) = serde_json::to_vec(&**data) else {
+        let Some(plain) = data.to_plaintext() else {
             return false;
         };
         let sealed = settings.keys.seal(&settings.cookie_name, &plain);
@@ -325,6 +364,57 @@ mod tests {
     use super::*;
     use crate::session::Transaction;
     use crate::session::set_cookie::MIN_TRANSACTION_BUDGET;
+
+    fn request_with_session(settings: &Settings, plain: &[u8]) -> RequestSession {
+        let name = &settings.cookie_name;
+        let cookie = format!("{name}={}", settings.keys.seal(name, plain));
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&cookie).unwrap());
+        RequestSession::from_headers(&headers, settings)
+    }
+
+    #[test]
+    fn session_cookies_sealed_before_the_upgrade_still_read() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        let data = SessionData {
+            id_token: "h.e30.s".into(),
+            refresh_token: Some("r".repeat(43)),
+            access_token: None,
+            tokens: Default::default(),
+            userinfo: None,
+            id_expires_at: 10,
+            issued_at: 1,
+            expires_at: settings.clock.unix_seconds() + 600,
+            sid: None,
+            signed_in_at: 0,
+        };
+        // As main sealed it: JSON.
+        let mut old = request_with_session(&settings, &serde_json::to_vec(&data).unwrap());
+        assert_eq!(old.session(&settings).map(|d| &**d), Some(&data));
+        assert!(
+            old.set_cookie_headers(&settings).is_empty(),
+            "left as it is"
+        );
+        // Rewritten on its next change, in this version's format.
+        old.set_session(Some(Arc::new(data.clone())));
+        let written = old.set_cookie_headers(&settings);
+        let pair = written[0].split(';').next().unwrap();
+        let (name, value) = pair.split_once('=').unwrap();
+        let plain = settings.keys.open(name, value).unwrap();
+        assert_eq!(plain[0], codec::FORMAT);
+        let mut new = request_with_session(&settings, &plain);
+        assert_eq!(new.session(&settings).map(|d| &**d), Some(&data));
+    }
+
+    #[test]
+    fn a_session_cookie_of_an_unknown_format_signs_out_and_is_cleared() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        let mut request = request_with_session(&settings, &[9, 1, 2, 3]);
+        assert_eq!(request.session(&settings), None);
+        let written = request.set_cookie_headers(&settings);
+        assert_eq!(written.len(), 1, "{written:?}");
+        assert!(written[0].contains("Max-Age=0"), "{written:?}");
+    }
 
     #[test]
     fn a_sign_in_on_a_full_session_keeps_the_cookies_within_reach_of_proxies() {

@@ -4,6 +4,7 @@
 //! request's `Cookie` headers and turns its changes into `Set-Cookie` values.
 
 pub(crate) mod chunks;
+pub(crate) mod codec;
 mod cookies;
 pub(crate) mod data;
 mod handle;

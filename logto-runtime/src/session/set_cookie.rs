@@ -3,11 +3,9 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
 use super::{
     SessionData, Transactions, chunks,
-    cookies::{RequestSession, SessionId, Slot, transactions_name},
+    cookies::{Plaintext, RequestSession, SessionId, Slot, transactions_name},
     data::{SESSION_LIFETIME_SECS, TRANSACTION_LIFETIME_SECS},
 };
 use crate::settings::Settings;
@@ -101,7 +99,7 @@ impl RequestSession {
             .sum()
     }
 
-    fn write<T: Serialize + Evict>(
+    fn write<T: Plaintext + Evict>(
         &self,
         view: Option<View<'_, T>>,
         name: &str,
@@ -126,7 +124,7 @@ impl RequestSession {
         if let Some(value) = value.filter(|_| changed) {
             let mut value = Cow::Borrowed(value);
             written = loop {
-                let Ok(plain) = serde_json::to_vec(&*value) else {
+                let Some(plain) = value.to_plaintext() else {
                     return held();
                 };
                 let sealed = chunks::split(name, &settings.keys.seal(name, &plain));

@@ -414,7 +414,12 @@ mod tests {
         );
         // A request whose extractor read the session already judges its own copy.
         let handle = parts.carrying(&cookie);
-        assert!(context::live_session(&env, &handle).await.unwrap().is_some());
+        assert!(
+            context::live_session(&env, &handle)
+                .await
+                .unwrap()
+                .is_some()
+        );
         let again = session_verdict(&env, &handle, rule(&["read"]), target).await;
         assert!(matches!(granted(again), Granted::Session(_)));
     }
