@@ -19,3 +19,6 @@ mod stores;
 mod support;
 mod token_route;
 mod tokens;
+mod testing_parity;
+mod testing_auth;
+mod testing_quickstart;
