@@ -50,14 +50,26 @@ async fn expired_tokens_are_refreshed_until_the_grant_ends() {
         .token_lifetime(Duration::from_secs(600))
         .sign_in()
         .await;
-    assert_eq!(auth.refresh_requests(), 1, "the token was fetched at sign-in");
+    assert_eq!(
+        auth.refresh_requests(),
+        1,
+        "the token was fetched at sign-in"
+    );
     let (status, first) = send(&app, token(session.cookie())).await;
-    assert_eq!((status, auth.refresh_requests()), (StatusCode::OK, 1), "from the cookie");
+    assert_eq!(
+        (status, auth.refresh_requests()),
+        (StatusCode::OK, 1),
+        "from the cookie"
+    );
 
     auth.advance(Duration::from_secs(3600));
     let (status, second) = send(&app, token(session.cookie())).await;
     // Two refreshes: the session's (its ID token expired too), then the API token's.
-    assert_eq!((status, auth.refresh_requests()), (StatusCode::OK, 3), "{second}");
+    assert_eq!(
+        (status, auth.refresh_requests()),
+        (StatusCode::OK, 3),
+        "{second}"
+    );
     assert_ne!(first["access_token"], second["access_token"]);
     assert_eq!(second["scopes"], serde_json::json!(["read"]));
 
@@ -66,7 +78,10 @@ async fn expired_tokens_are_refreshed_until_the_grant_ends() {
     auth.end_grant(&ended);
     auth.advance(Duration::from_secs(7200));
     let (status, body) = send(&app, token(ended.cookie())).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
     assert_eq!(auth.refresh_failures(), 1);
 }
 
@@ -80,12 +95,27 @@ async fn store_mode_sessions_and_their_back_channel_logout() {
     });
     let app = support::app(&auth.logto());
     let session = auth.session(&auth.user("user_alice")).sign_in().await;
-    assert!(session.cookie().len() < 200, "an id, not the session: {}", session.cookie());
-    let (status, body) = send(&app, Request::get("/").header(header::COOKIE, session.cookie())).await;
-    assert_eq!((status, body["sub"].as_str()), (StatusCode::OK, Some("user_alice")));
+    assert!(
+        session.cookie().len() < 200,
+        "an id, not the session: {}",
+        session.cookie()
+    );
+    let (status, body) = send(
+        &app,
+        Request::get("/").header(header::COOKIE, session.cookie()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["sub"].as_str()),
+        (StatusCode::OK, Some("user_alice"))
+    );
 
     assert_eq!(auth.backchannel_logout(&session).await, StatusCode::OK);
-    let (_, body) = send(&app, Request::get("/").header(header::COOKIE, session.cookie())).await;
+    let (_, body) = send(
+        &app,
+        Request::get("/").header(header::COOKIE, session.cookie()),
+    )
+    .await;
     assert_eq!(body["authenticated"], false);
 }
 
@@ -102,24 +132,44 @@ async fn organization_scoped_session_tokens_carry_the_organization() {
     let path = format!("/api/token?resource={RESOURCE}&organization_id=org_acme");
     let (status, body) = send(&app, Request::get(path).header(header::COOKIE, &cookie)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["organization_id"].as_str(), body["scopes"].clone()), (Some("org_acme"), serde_json::json!(["read"])));
+    assert_eq!(
+        (body["organization_id"].as_str(), body["scopes"].clone()),
+        (Some("org_acme"), serde_json::json!(["read"]))
+    );
     let jwt = support::jwt_claims(body["access_token"].as_str().unwrap());
-    assert_eq!((jwt["aud"].as_str(), jwt["organization_id"].as_str()), (Some(RESOURCE), Some("org_acme")));
-    assert_eq!(auth.refresh_requests(), 1, "from the cookie, fetched at sign-in");
+    assert_eq!(
+        (jwt["aud"].as_str(), jwt["organization_id"].as_str()),
+        (Some(RESOURCE), Some("org_acme"))
+    );
+    assert_eq!(
+        auth.refresh_requests(),
+        1,
+        "from the cookie, fetched at sign-in"
+    );
 }
 
 #[tokio::test]
 async fn signed_out_pages_redirect_to_sign_in_and_signed_in_ones_render() {
     let auth = TestAuth::new::<Auth>();
     let app = support::app(&auth.logto());
-    let response = app.clone().oneshot(Request::get("/page").body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(Request::get("/page").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let location = response.headers()[header::LOCATION].to_str().unwrap();
     assert_eq!(location, "/sign-in?post_redirect_uri=%2Fpage");
     let cookie = auth.session(&auth.user("user_alice")).cookie().await;
-    let request = Request::get("/page").header(header::COOKIE, cookie).body(Body::empty()).unwrap();
+    let request = Request::get("/page")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap();
     let body = app.oneshot(request).await.unwrap().into_body();
-    assert_eq!(axum::body::to_bytes(body, 1024).await.unwrap(), "Hello, user_alice");
+    assert_eq!(
+        axum::body::to_bytes(body, 1024).await.unwrap(),
+        "Hello, user_alice"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +184,11 @@ async fn a_client_accepts_its_own_issuer_only() {
     let guarded = Router::new()
         .route("/api/orders", axum::routing::get(orders))
         .layer(auth.logto().layer());
-    let (status, _) = send(&guarded, Request::get("/api/orders").header(header::AUTHORIZATION, foreign)).await;
+    let (status, _) = send(
+        &guarded,
+        Request::get("/api/orders").header(header::AUTHORIZATION, foreign),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "another issuer's token");
     assert!(auth.issuer().starts_with("http://127.0.0.1:") && auth.issuer() != other.issuer());
 }

@@ -186,7 +186,11 @@ async fn in_process() -> Side {
     }
 }
 
-async fn call(app: &Router, path: &str, headers: &[(header::HeaderName, &str)]) -> (StatusCode, String, Value) {
+async fn call(
+    app: &Router,
+    path: &str,
+    headers: &[(header::HeaderName, &str)],
+) -> (StatusCode, String, Value) {
     let mut request = Request::get(path);
     for (name, value) in headers {
         request = request.header(name, *value);
@@ -202,11 +206,16 @@ async fn call(app: &Router, path: &str, headers: &[(header::HeaderName, &str)]) 
         .get(header::WWW_AUTHENTICATE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let body = serde_json::from_slice(&body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
     (status, challenge, body)
 }
+
+/// A request header.
+type Header<'a> = (header::HeaderName, &'a str);
 
 async fn claims_and_userinfo_counts(side: &Side) {
     let cookie = [(header::COOKIE, side.cookie.as_str())];
@@ -222,7 +231,12 @@ async fn claims_and_userinfo_counts(side: &Side) {
         "{}",
         side.name
     );
-    assert_eq!((side.userinfo)().await, 0, "{}: ID-token claims need no userinfo", side.name);
+    assert_eq!(
+        (side.userinfo)().await,
+        0,
+        "{}: ID-token claims need no userinfo",
+        side.name
+    );
     let (status, _, info) = call(&side.app, "/userinfo", &cookie).await;
     assert_eq!(status, StatusCode::OK, "{}: {info}", side.name);
     assert_eq!(
@@ -237,7 +251,12 @@ async fn claims_and_userinfo_counts(side: &Side) {
     assert_eq!(again, info, "{}", side.name);
     assert_eq!((side.userinfo)().await, 2, "{}", side.name);
     let (status, _, _) = call(&side.app, "/claims", &[]).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{}: signed out", side.name);
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "{}: signed out",
+        side.name
+    );
 }
 
 async fn guard_matrix(side: &Side) {
@@ -246,24 +265,58 @@ async fn guard_matrix(side: &Side) {
     let token = token.as_str().unwrap().to_owned();
     let bearer = format!("Bearer {token}");
     let bearer = [(header::AUTHORIZATION, bearer.as_str())];
-    let cases: [(&str, &[(header::HeaderName, &str)], StatusCode, &str); 12] = [
+    let cases: [(&str, &[Header], StatusCode, &str); 12] = [
         ("/read", &[], StatusCode::UNAUTHORIZED, "Bearer"),
         ("/read", &cookie, StatusCode::OK, ""),
         ("/read", &bearer, StatusCode::OK, ""),
-        ("/write", &cookie, StatusCode::FORBIDDEN, "insufficient_scope"),
-        ("/write", &bearer, StatusCode::FORBIDDEN, "insufficient_scope"),
+        (
+            "/write",
+            &cookie,
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+        ),
+        (
+            "/write",
+            &bearer,
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+        ),
         ("/api/read", &cookie, StatusCode::UNAUTHORIZED, "Bearer"),
         ("/api/read", &bearer, StatusCode::OK, ""),
-        ("/api/read", &[(header::AUTHORIZATION, "Bearer not-a-jwt")], StatusCode::UNAUTHORIZED, "invalid_token"),
+        (
+            "/api/read",
+            &[(header::AUTHORIZATION, "Bearer not-a-jwt")],
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ),
         ("/orgs/org_acme/members", &cookie, StatusCode::OK, ""),
-        ("/orgs/org_acme/members", &[], StatusCode::UNAUTHORIZED, "Bearer"),
-        ("/orgs/org_acme/members", &bearer, StatusCode::UNAUTHORIZED, "invalid_token"),
-        ("/orgs/org_globex/members", &cookie, StatusCode::FORBIDDEN, ""),
+        (
+            "/orgs/org_acme/members",
+            &[],
+            StatusCode::UNAUTHORIZED,
+            "Bearer",
+        ),
+        (
+            "/orgs/org_acme/members",
+            &bearer,
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ),
+        (
+            "/orgs/org_globex/members",
+            &cookie,
+            StatusCode::FORBIDDEN,
+            "",
+        ),
     ];
     for (path, headers, status, challenge) in cases {
         let (got, www, body) = call(&side.app, path, headers).await;
         assert_eq!(got, status, "{}: {path} {headers:?}: {body}", side.name);
-        assert!(www.contains(challenge), "{}: {path}: `{www}` lacks `{challenge}`", side.name);
+        assert!(
+            www.contains(challenge),
+            "{}: {path}: `{www}` lacks `{challenge}`",
+            side.name
+        );
     }
     let (_, _, read) = call(&side.app, "/read", &cookie).await;
     assert_eq!(read, json!({"scopes": ["read"]}), "{}", side.name);
@@ -276,7 +329,10 @@ async fn claims_and_userinfo_counts_are_the_same_on_both_issuers() {
     let real = started.elapsed();
     let started = Instant::now();
     claims_and_userinfo_counts(&in_process().await).await;
-    eprintln!("claims + userinfo: tests/idp {real:?}, TestAuth {:?}", started.elapsed());
+    eprintln!(
+        "claims + userinfo: tests/idp {real:?}, TestAuth {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -286,5 +342,8 @@ async fn the_guard_matrix_is_the_same_on_both_issuers() {
     let real = started.elapsed();
     let started = Instant::now();
     guard_matrix(&in_process().await).await;
-    eprintln!("guard matrix: tests/idp {real:?}, TestAuth {:?}", started.elapsed());
+    eprintln!(
+        "guard matrix: tests/idp {real:?}, TestAuth {:?}",
+        started.elapsed()
+    );
 }

@@ -52,7 +52,11 @@ async fn the_profile_shows_the_id_token_claims_without_userinfo() {
         .email("alice@example.com")
         .organization_role("org_acme", "admin");
     let cookie = auth.session(&alice).cookie().await;
-    let (status, body) = send(&app, Request::get("/api/profile").header(header::COOKIE, cookie)).await;
+    let (status, body) = send(
+        &app,
+        Request::get("/api/profile").header(header::COOKIE, cookie),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["claims"]["email"], "alice@example.com");
     assert_eq!(body["claims"]["organizations"], json!(["org_acme"]));
@@ -64,7 +68,11 @@ async fn userinfo_serves_custom_data() {
     let (auth, app) = start();
     let alice = auth.user("user_alice").custom_data(json!({"plan": "pro"}));
     let cookie = auth.session(&alice).cookie().await;
-    let (status, body) = send(&app, Request::get("/api/userinfo").header(header::COOKIE, cookie)).await;
+    let (status, body) = send(
+        &app,
+        Request::get("/api/userinfo").header(header::COOKIE, cookie),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["claims"]["custom_data"], json!({"plan": "pro"}));
     assert_eq!(auth.userinfo_requests(), 1);
@@ -74,13 +82,31 @@ async fn userinfo_serves_custom_data() {
 async fn orders_need_the_read_scope() {
     let (auth, app) = start();
     let alice = auth.user("user_alice");
-    let reader = auth.session(&alice).access_token(API, ["read"]).cookie().await;
-    let writer = auth.session(&alice).access_token(API, ["write"]).cookie().await;
+    let reader = auth
+        .session(&alice)
+        .access_token(API, ["read"])
+        .cookie()
+        .await;
+    let writer = auth
+        .session(&alice)
+        .access_token(API, ["write"])
+        .cookie()
+        .await;
     let orders = || Request::get("/api/orders");
-    assert_eq!(send(&app, orders().header(header::COOKIE, reader)).await.0, StatusCode::OK);
-    assert_eq!(send(&app, orders().header(header::COOKIE, writer)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, orders().header(header::COOKIE, reader)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&app, orders().header(header::COOKIE, writer)).await.0,
+        StatusCode::FORBIDDEN
+    );
     // A session's token comes from the cookie: no refresh was needed.
-    assert_eq!(auth.refresh_requests(), 2, "one fetch per session, at sign-in");
+    assert_eq!(
+        auth.refresh_requests(),
+        2,
+        "one fetch per session, at sign-in"
+    );
 }
 
 #[tokio::test]
@@ -91,11 +117,20 @@ async fn bearer_tokens_expired_early_or_for_another_api_are_refused() {
     for (token, status) in [
         (read(), StatusCode::OK),
         (read().expires_in(60), StatusCode::OK),
-        (auth.access_token(&alice, API, ["write"]), StatusCode::FORBIDDEN),
+        (
+            auth.access_token(&alice, API, ["write"]),
+            StatusCode::FORBIDDEN,
+        ),
         (read().expired(), StatusCode::UNAUTHORIZED),
         (read().not_before(3600), StatusCode::UNAUTHORIZED),
-        (read().audience("https://other.example.com"), StatusCode::UNAUTHORIZED),
-        (read().issuer("https://evil.example.com/oidc"), StatusCode::UNAUTHORIZED),
+        (
+            read().audience("https://other.example.com"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            read().issuer("https://evil.example.com/oidc"),
+            StatusCode::UNAUTHORIZED,
+        ),
         (read().organization_id("org_acme"), StatusCode::UNAUTHORIZED),
     ] {
         let request = Request::get("/api/orders").header(header::AUTHORIZATION, token.bearer());
@@ -106,28 +141,47 @@ async fn bearer_tokens_expired_early_or_for_another_api_are_refused() {
 #[tokio::test]
 async fn organization_tokens_for_members_only() {
     let (auth, app) = start();
-    let alice = auth.user("user_alice").organization_role("org_acme", "admin");
-    let cookie = auth.session(&alice).organization_token("org_acme", ["read:members"]).cookie().await;
+    let alice = auth
+        .user("user_alice")
+        .organization_role("org_acme", "admin");
+    let cookie = auth
+        .session(&alice)
+        .organization_token("org_acme", ["read:members"])
+        .cookie()
+        .await;
     let get = |org: &str| {
         Request::get(format!("/api/organization-token?organization_id={org}"))
             .header(header::COOKIE, &cookie)
     };
     let (status, body) = send(&app, get("org_acme")).await;
-    assert_eq!((status, body["scopes"].clone()), (StatusCode::OK, json!(["read:members"])));
+    assert_eq!(
+        (status, body["scopes"].clone()),
+        (StatusCode::OK, json!(["read:members"]))
+    );
     let (status, body) = send(&app, get("org_globex")).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::FORBIDDEN, Some("access_denied")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("access_denied"))
+    );
 }
 
 #[tokio::test]
 async fn the_token_route_hands_the_sessions_token_to_the_page() {
     let (auth, app) = start();
     let alice = auth.user("user_alice");
-    let cookie = auth.session(&alice).access_token(API, ["read"]).cookie().await;
+    let cookie = auth
+        .session(&alice)
+        .access_token(API, ["read"])
+        .cookie()
+        .await;
     let request = Request::get(format!("/logto/token?resource={API}"))
         .header(header::COOKIE, cookie)
         .header("x-logto-token", "1");
     let (status, body) = send(&app, request).await;
-    assert_eq!((status, body["scopes"].clone()), (StatusCode::OK, json!(["read"])));
+    assert_eq!(
+        (status, body["scopes"].clone()),
+        (StatusCode::OK, json!(["read"]))
+    );
     let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
     let orders = Request::get("/api/orders").header(header::AUTHORIZATION, bearer);
     assert_eq!(send(&app, orders).await.0, StatusCode::OK);
@@ -140,6 +194,9 @@ async fn a_back_channel_logout_ends_the_session() {
     let profile = || Request::get("/api/profile").header(header::COOKIE, session.cookie());
     assert_eq!(send(&app, profile()).await.0, StatusCode::OK);
     let logout = auth.backchannel_logout_request(&session);
-    assert_eq!(app.clone().oneshot(logout).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.clone().oneshot(logout).await.unwrap().status(),
+        StatusCode::OK
+    );
     assert_eq!(send(&app, profile()).await.0, StatusCode::UNAUTHORIZED);
 }

@@ -197,6 +197,21 @@ impl Issuer {
         Some(code)
     }
 
+    #[cfg(test)]
+    pub(super) fn app_secret(&self) -> &str {
+        &self.app_secret
+    }
+
+    /// A live refresh token of the grant, as a sign-in would have given.
+    #[cfg(test)]
+    pub(super) fn refresh_token_of(&self, grant_id: &str) -> String {
+        let token = crate::session::random_id();
+        self.tables()
+            .refresh_tokens
+            .insert(token.clone(), grant_id.to_owned());
+        token
+    }
+
     /// Ends a grant: its refresh tokens answer `invalid_grant`, its userinfo token 401.
     pub(super) fn revoke(&self, grant_id: &str) {
         if let Some(grant) = self.tables().grants.get_mut(grant_id) {

@@ -90,6 +90,8 @@
 
 mod issuer;
 mod session;
+#[cfg(test)]
+mod tests;
 mod token;
 mod user;
 
@@ -285,9 +287,10 @@ impl TestAuth {
 
     /// Moves the client's and the issuer's clock forward.
     pub fn advance(&self, by: Duration) {
-        self.clock
-            .0
-            .fetch_add(i64::try_from(by.as_secs()).unwrap_or(i64::MAX), Ordering::SeqCst);
+        self.clock.0.fetch_add(
+            i64::try_from(by.as_secs()).unwrap_or(i64::MAX),
+            Ordering::SeqCst,
+        );
     }
 
     /// A logout token for the session (its `sub` and `sid`), signed by the issuer.

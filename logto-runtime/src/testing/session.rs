@@ -83,7 +83,8 @@ impl<'a> SessionBuilder<'a> {
         self.grant
             .organizations
             .insert(organization_id.to_owned(), granted);
-        self.prefetch.push(TokenRequest::organization(organization_id));
+        self.prefetch
+            .push(TokenRequest::organization(organization_id));
         self
     }
 
@@ -96,10 +97,9 @@ impl<'a> SessionBuilder<'a> {
         scopes: impl IntoIterator<Item = S>,
     ) -> Self {
         let granted = self.grantable(scopes);
-        self.grant.organization_resources.insert(
-            (resource.to_owned(), organization_id.to_owned()),
-            granted,
-        );
+        self.grant
+            .organization_resources
+            .insert((resource.to_owned(), organization_id.to_owned()), granted);
         self.prefetch
             .push(TokenRequest::resource(resource).organization_id(organization_id));
         self
@@ -247,8 +247,8 @@ impl CookieJar {
                 continue;
             };
             let (name, value) = (name.trim().to_owned(), value.trim().to_owned());
-            let removed = value.is_empty()
-                || attributes.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
+            let removed =
+                value.is_empty() || attributes.any(|a| a.trim().eq_ignore_ascii_case("max-age=0"));
             self.0.retain(|(kept, _)| *kept != name);
             if !removed {
                 self.0.push((name, value));

@@ -39,7 +39,10 @@ const CLAIMS_BY_SCOPE: &[(&str, &[&str])] = &[
         "urn:logto:scope:organizations",
         &["organizations", "organization_data"],
     ),
-    ("urn:logto:scope:organization_roles", &["organization_roles"]),
+    (
+        "urn:logto:scope:organization_roles",
+        &["organization_roles"],
+    ),
 ];
 
 /// Claims only the userinfo endpoint serves.
@@ -172,7 +175,9 @@ impl TestUser {
 
     /// Whether the user belongs to the organization (else its tokens are refused).
     pub(super) fn is_member(&self, organization_id: &str) -> bool {
-        self.organizations.iter().any(|(id, _)| id == organization_id)
+        self.organizations
+            .iter()
+            .any(|(id, _)| id == organization_id)
     }
 
     /// The claims granted by `scopes`, for the ID token or for userinfo.
@@ -184,7 +189,11 @@ impl TestUser {
         all.extend(self.claims.clone());
         all.insert("sub".into(), json!(self.sub));
         all.insert("roles".into(), json!(self.roles));
-        let ids: Vec<&str> = self.organizations.iter().map(|(id, _)| id.as_str()).collect();
+        let ids: Vec<&str> = self
+            .organizations
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
         all.insert("organizations".into(), json!(ids));
         let roles: Vec<String> = self
             .organizations
@@ -206,9 +215,9 @@ impl TestUser {
             all.entry(name).or_insert(empty);
         }
         let granted = |claim: &str| {
-            CLAIMS_BY_SCOPE.iter().any(|(scope, claims)| {
-                claims.contains(&claim) && scopes.iter().any(|s| s == scope)
-            })
+            CLAIMS_BY_SCOPE
+                .iter()
+                .any(|(scope, claims)| claims.contains(&claim) && scopes.iter().any(|s| s == scope))
         };
         all.into_iter()
             .filter(|(name, _)| granted(name) || !known(name))
@@ -259,7 +268,12 @@ mod tests {
         assert_eq!(id["name"], Value::Null, "profile claims are present, null");
         assert!(!id.contains_key("email"), "no email scope: {id:?}");
         let id = user.claims_for(
-            &scopes(&["openid", "email", "urn:logto:scope:organization_roles", "custom_data"]),
+            &scopes(&[
+                "openid",
+                "email",
+                "urn:logto:scope:organization_roles",
+                "custom_data",
+            ]),
             false,
         );
         assert_eq!(id["email_verified"], true);
