@@ -34,6 +34,11 @@ async fn send(app: &Router, request: axum::http::request::Builder) -> (StatusCod
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// `GET path` with the session's cookie.
+async fn get(app: &Router, path: &str, cookie: &str) -> (StatusCode, Value) {
+    send(app, Request::get(path).header(header::COOKIE, cookie)).await
+}
+
 #[tokio::test]
 async fn signed_out_the_api_answers_401() {
     let (_auth, app) = start();
@@ -52,11 +57,7 @@ async fn the_profile_shows_the_id_token_claims_without_userinfo() {
         .email("alice@example.com")
         .organization_role("org_acme", "admin");
     let cookie = auth.session(&alice).cookie().await;
-    let (status, body) = send(
-        &app,
-        Request::get("/api/profile").header(header::COOKIE, cookie),
-    )
-    .await;
+    let (status, body) = get(&app, "/api/profile", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["claims"]["email"], "alice@example.com");
     assert_eq!(body["claims"]["organizations"], json!(["org_acme"]));
@@ -68,11 +69,7 @@ async fn userinfo_serves_custom_data() {
     let (auth, app) = start();
     let alice = auth.user("user_alice").custom_data(json!({"plan": "pro"}));
     let cookie = auth.session(&alice).cookie().await;
-    let (status, body) = send(
-        &app,
-        Request::get("/api/userinfo").header(header::COOKIE, cookie),
-    )
-    .await;
+    let (status, body) = get(&app, "/api/userinfo", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["claims"]["custom_data"], json!({"plan": "pro"}));
     assert_eq!(auth.userinfo_requests(), 1);
@@ -82,31 +79,16 @@ async fn userinfo_serves_custom_data() {
 async fn orders_need_the_read_scope() {
     let (auth, app) = start();
     let alice = auth.user("user_alice");
-    let reader = auth
-        .session(&alice)
-        .access_token(API, ["read"])
-        .cookie()
-        .await;
-    let writer = auth
-        .session(&alice)
-        .access_token(API, ["write"])
-        .cookie()
-        .await;
-    let orders = || Request::get("/api/orders");
-    assert_eq!(
-        send(&app, orders().header(header::COOKIE, reader)).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        send(&app, orders().header(header::COOKIE, writer)).await.0,
-        StatusCode::FORBIDDEN
-    );
-    // A session's token comes from the cookie: no refresh was needed.
-    assert_eq!(
-        auth.refresh_requests(),
-        2,
-        "one fetch per session, at sign-in"
-    );
+    let reader = auth.session(&alice).access_token(API, ["read"]);
+    let reader = reader.cookie().await;
+    let writer = auth.session(&alice).access_token(API, ["write"]);
+    let writer = writer.cookie().await;
+    let (status, _) = get(&app, "/api/orders", &reader).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = get(&app, "/api/orders", &writer).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The guard read each session's token from its cookie: one fetch each, at sign-in.
+    assert_eq!(auth.refresh_requests(), 2);
 }
 
 #[tokio::test]
@@ -114,24 +96,19 @@ async fn bearer_tokens_expired_early_or_for_another_api_are_refused() {
     let (auth, app) = start();
     let alice = auth.user("user_alice");
     let read = || auth.access_token(&alice, API, ["read"]);
+    let (ok, refused) = (StatusCode::OK, StatusCode::UNAUTHORIZED);
     for (token, status) in [
-        (read(), StatusCode::OK),
-        (read().expires_in(60), StatusCode::OK),
+        (read(), ok),
+        (read().expires_in(60), ok),
         (
             auth.access_token(&alice, API, ["write"]),
             StatusCode::FORBIDDEN,
         ),
-        (read().expired(), StatusCode::UNAUTHORIZED),
-        (read().not_before(3600), StatusCode::UNAUTHORIZED),
-        (
-            read().audience("https://other.example.com"),
-            StatusCode::UNAUTHORIZED,
-        ),
-        (
-            read().issuer("https://evil.example.com/oidc"),
-            StatusCode::UNAUTHORIZED,
-        ),
-        (read().organization_id("org_acme"), StatusCode::UNAUTHORIZED),
+        (read().expired(), refused),
+        (read().not_before(3600), refused),
+        (read().audience("https://other.example.com"), refused),
+        (read().issuer("https://evil.example.com/oidc"), refused),
+        (read().organization_id("org_acme"), refused),
     ] {
         let request = Request::get("/api/orders").header(header::AUTHORIZATION, token.bearer());
         assert_eq!(send(&app, request).await.0, status, "{token:?}");
@@ -144,25 +121,17 @@ async fn organization_tokens_for_members_only() {
     let alice = auth
         .user("user_alice")
         .organization_role("org_acme", "admin");
-    let cookie = auth
+    let session = auth
         .session(&alice)
-        .organization_token("org_acme", ["read:members"])
-        .cookie()
-        .await;
-    let get = |org: &str| {
-        Request::get(format!("/api/organization-token?organization_id={org}"))
-            .header(header::COOKIE, &cookie)
-    };
-    let (status, body) = send(&app, get("org_acme")).await;
-    assert_eq!(
-        (status, body["scopes"].clone()),
-        (StatusCode::OK, json!(["read:members"]))
-    );
-    let (status, body) = send(&app, get("org_globex")).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("access_denied"))
-    );
+        .organization_token("org_acme", ["read:members"]);
+    let cookie = session.cookie().await;
+    let path = "/api/organization-token?organization_id=";
+    let (status, body) = get(&app, &format!("{path}org_acme"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["scopes"], json!(["read:members"]));
+    let (status, body) = get(&app, &format!("{path}org_globex"), &cookie).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "access_denied");
 }
 
 #[tokio::test]
@@ -179,8 +148,8 @@ async fn the_token_route_hands_the_sessions_token_to_the_page() {
         .header("x-logto-token", "1");
     let (status, body) = send(&app, request).await;
     assert_eq!(
-        (status, body["scopes"].clone()),
-        (StatusCode::OK, json!(["read"]))
+        (status, &body["scopes"]),
+        (StatusCode::OK, &json!(["read"]))
     );
     let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
     let orders = Request::get("/api/orders").header(header::AUTHORIZATION, bearer);
@@ -191,12 +160,11 @@ async fn the_token_route_hands_the_sessions_token_to_the_page() {
 async fn a_back_channel_logout_ends_the_session() {
     let (auth, app) = start();
     let session = auth.session(&auth.user("user_alice")).sign_in().await;
-    let profile = || Request::get("/api/profile").header(header::COOKIE, session.cookie());
-    assert_eq!(send(&app, profile()).await.0, StatusCode::OK);
+    let (status, _) = get(&app, "/api/profile", session.cookie()).await;
+    assert_eq!(status, StatusCode::OK);
     let logout = auth.backchannel_logout_request(&session);
-    assert_eq!(
-        app.clone().oneshot(logout).await.unwrap().status(),
-        StatusCode::OK
-    );
-    assert_eq!(send(&app, profile()).await.0, StatusCode::UNAUTHORIZED);
+    let response = app.clone().oneshot(logout).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, _) = get(&app, "/api/profile", session.cookie()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

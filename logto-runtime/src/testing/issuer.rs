@@ -1,6 +1,5 @@
-//! The test issuer: an OpenID provider shaped like Logto (discovery, JWKS, token,
-//! userinfo, revocation, end-session), served on a loopback port by a thread of its
-//! own, so it answers whatever runtime (or none) the test runs on.
+//! The test issuer's state and grants: codes, refresh tokens (rotated), userinfo
+//! tokens, the tokens it signs. `server.rs` serves it over HTTP.
 //!
 //! Its tokens are ES384 JWTs signed by `jsonwebtoken` with a P-384 key drawn at
 //! random for each issuer; nothing here computes a signature itself.
@@ -12,11 +11,9 @@ use std::{
 };
 
 use axum::{
-    Form, Json, Router,
-    extract::State,
+    Json,
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
+    response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -111,12 +108,24 @@ impl Issuer {
         self.tables.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The public key, as the JWKS serves it.
+    pub(super) fn jwk(&self) -> &Value {
+        &self.jwk
+    }
+
+    /// RFC 7009: the token is gone (refresh or userinfo token alike).
+    pub(super) fn revoke_token(&self, token: &str) {
+        let mut tables = self.tables();
+        tables.refresh_tokens.remove(token);
+        tables.userinfo_tokens.remove(token);
+    }
+
     pub(super) fn count(&self, what: &'static str) -> usize {
         let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         counts.get(what).copied().unwrap_or_default()
     }
 
-    fn counted(&self, what: &'static str) {
+    pub(super) fn counted(&self, what: &'static str) {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         *counts.entry(what).or_default() += 1;
     }
@@ -281,7 +290,7 @@ impl Issuer {
         }))
     }
 
-    fn exchange_code(&self, form: &TokenForm) -> Result<Value, TokenFailure> {
+    pub(super) fn exchange_code(&self, form: &TokenForm) -> Result<Value, TokenFailure> {
         let mut tables = self.tables();
         let code = form.code.as_deref().unwrap_or_default();
         let pending = tables
@@ -298,7 +307,7 @@ impl Issuer {
         self.token_response(&mut tables, &pending.grant, pending.nonce.as_deref(), None)
     }
 
-    fn refresh(&self, form: &TokenForm) -> Result<Value, TokenFailure> {
+    pub(super) fn refresh(&self, form: &TokenForm) -> Result<Value, TokenFailure> {
         let mut tables = self.tables();
         let presented = form.refresh_token.as_deref().unwrap_or_default();
         // Rotation: a refresh token is good once.
@@ -351,7 +360,7 @@ impl Issuer {
         self.token_response(&mut tables, &grant_id, None, target)
     }
 
-    fn userinfo(&self, headers: &HeaderMap) -> Option<Value> {
+    pub(super) fn userinfo(&self, headers: &HeaderMap) -> Option<Value> {
         self.counted("userinfo");
         let token = headers
             .get(header::AUTHORIZATION)?
@@ -366,7 +375,7 @@ impl Issuer {
         Some(Value::Object(grant.user.claims_for(&grant.scopes, true)))
     }
 
-    fn client_authenticated(&self, headers: &HeaderMap, form: &TokenForm) -> bool {
+    pub(super) fn client_authenticated(&self, headers: &HeaderMap, form: &TokenForm) -> bool {
         let basic = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -395,7 +404,7 @@ fn decode_form_component(value: &str) -> String {
         .unwrap_or_default()
 }
 
-enum TokenFailure {
+pub(super) enum TokenFailure {
     InvalidGrant,
     InvalidClient,
     /// Logto's 403s for organization tokens: `access_denied`, `insufficient_scope`.
@@ -415,8 +424,8 @@ impl IntoResponse for TokenFailure {
 }
 
 #[derive(Deserialize)]
-struct TokenForm {
-    grant_type: String,
+pub(super) struct TokenForm {
+    pub grant_type: String,
     code: Option<String>,
     code_verifier: Option<String>,
     redirect_uri: Option<String>,
@@ -425,153 +434,6 @@ struct TokenForm {
     organization_id: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
-}
-
-async fn discovery(State(issuer): State<Arc<Issuer>>) -> Json<Value> {
-    let url = &issuer.url;
-    Json(json!({
-        "issuer": url,
-        "authorization_endpoint": format!("{url}/auth"),
-        "token_endpoint": format!("{url}/token"),
-        "userinfo_endpoint": format!("{url}/me"),
-        "jwks_uri": format!("{url}/jwks"),
-        "end_session_endpoint": format!("{url}/session/end"),
-        "revocation_endpoint": format!("{url}/token/revocation"),
-        "response_types_supported": ["code"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["ES384"],
-        "code_challenge_methods_supported": ["S256"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "backchannel_logout_supported": true,
-        "backchannel_logout_session_supported": true,
-        "authorization_response_iss_parameter_supported": true,
-    }))
-}
-
-async fn jwks(State(issuer): State<Arc<Issuer>>) -> Json<Value> {
-    Json(json!({ "keys": [issuer.jwk] }))
-}
-
-async fn token(
-    State(issuer): State<Arc<Issuer>>,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
-) -> Response {
-    if !issuer.client_authenticated(&headers, &form) {
-        return TokenFailure::InvalidClient.into_response();
-    }
-    let result = match form.grant_type.as_str() {
-        "authorization_code" => issuer.exchange_code(&form),
-        "refresh_token" => {
-            let result = issuer.refresh(&form);
-            issuer.counted(if result.is_ok() {
-                "refresh"
-            } else {
-                "refresh_error"
-            });
-            result
-        }
-        _ => Err(TokenFailure::InvalidGrant),
-    };
-    match result {
-        Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
-        Err(failure) => failure.into_response(),
-    }
-}
-
-async fn userinfo(State(issuer): State<Arc<Issuer>>, headers: HeaderMap) -> Response {
-    match issuer.userinfo(&headers) {
-        Some(claims) => Json(claims).into_response(),
-        None => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-        )
-            .into_response(),
-    }
-}
-
-#[derive(Deserialize)]
-struct RevocationForm {
-    token: String,
-}
-
-/// RFC 7009: a revoked refresh token is gone; unknown tokens are fine (200).
-async fn revocation(
-    State(issuer): State<Arc<Issuer>>,
-    Form(form): Form<RevocationForm>,
-) -> StatusCode {
-    issuer.counted("revocation");
-    let mut tables = issuer.tables();
-    tables.refresh_tokens.remove(&form.token);
-    tables.userinfo_tokens.remove(&form.token);
-    StatusCode::OK
-}
-
-#[derive(Deserialize)]
-struct EndSession {
-    post_logout_redirect_uri: Option<String>,
-}
-
-async fn end_session(axum::extract::Query(query): axum::extract::Query<EndSession>) -> Response {
-    match query.post_logout_redirect_uri {
-        Some(uri) => Redirect::to(&uri).into_response(),
-        None => "signed out".into_response(),
-    }
-}
-
-/// The issuer's server: runs until the sender is dropped or fires.
-pub(super) struct Server {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    /// Serves `issuer` on `listener` from a new thread with a runtime of its own.
-    pub(super) fn start(listener: std::net::TcpListener, issuer: Arc<Issuer>) -> Self {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = Router::new()
-            .route("/oidc/.well-known/openid-configuration", get(discovery))
-            .route("/oidc/jwks", get(jwks))
-            .route("/oidc/token", post(token))
-            .route("/oidc/me", get(userinfo).post(userinfo))
-            .route("/oidc/token/revocation", post(revocation))
-            .route("/oidc/session/end", get(end_session))
-            .with_state(issuer);
-        let thread = std::thread::Builder::new()
-            .name("logto-test-issuer".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap_or_else(|e| panic!("logto::testing: a Tokio runtime: {e}"));
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .unwrap_or_else(|e| panic!("logto::testing: the issuer's socket: {e}"));
-                    let _ = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stopped.await;
-                        })
-                        .await;
-                });
-            })
-            .unwrap_or_else(|e| panic!("logto::testing: the issuer's thread: {e}"));
-        Self {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        // Not joined: a keep-alive connection of the app's HTTP client would hold the
-        // graceful shutdown until it closes; the thread ends on its own after that.
-        drop(self.thread.take());
-    }
 }
 
 /// How long tokens live unless a test says otherwise (Logto's defaults).

@@ -89,6 +89,7 @@
 //!   changes the builder, as the app's `main` does.
 
 mod issuer;
+mod server;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -137,7 +138,7 @@ pub struct TestAuth {
     /// The client's routes and layer, which sign-ins and logout requests go through.
     router: Router,
     clock: TestClock,
-    _server: issuer::Server,
+    _server: server::Server,
 }
 
 impl std::fmt::Debug for TestAuth {
@@ -197,7 +198,7 @@ impl TestAuth {
             &secret,
             Arc::new(clock.clone()),
         ));
-        let server = issuer::Server::start(listener, issuer.clone());
+        let server = server::Server::start(listener, issuer.clone());
         let builder = Logto::builder::<C>()
             .base_url(BASE_URL)
             .cookie_secret(crate::session::random_id());
