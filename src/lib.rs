@@ -11,6 +11,8 @@
 //!   browser code (see "Access tokens for the app's browser code" above).
 //! - [`BearerVerifier`]: bearer access tokens for APIs (RFC 9068).
 //! - [`SessionStore`], [`MemoryStore`], `RedisStore`, `PostgresStore`: external sessions.
+//! - `testing` (feature `testing`, tests only): `TestAuth`, an in-process issuer to test
+//!   an app's handlers without a provider (see "Testing your app" above).
 //!
 //! # Cargo features
 //!
@@ -19,6 +21,7 @@
 //! | `redis` | `RedisStore`: sessions in Redis | off |
 //! | `redis-cluster` | `RedisStore::connect_cluster`: sessions in a Redis Cluster or Valkey cluster (implies `redis`) | off |
 //! | `postgres` | `PostgresStore`: sessions in PostgreSQL | off |
+//! | `testing` | `logto::testing`: an in-process issuer for the app's tests; in `[dev-dependencies]` only, **never in a production build** | off |
 //!
 //! ```toml
 //! [dependencies]

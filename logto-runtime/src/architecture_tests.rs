@@ -138,6 +138,17 @@ fn no_two_top_level_modules_import_each_other() {
         mutual.is_empty(),
         "top-level modules that import each other: {mutual:?}\n(see ARCHITECTURE.md)"
     );
+    // `testing` (feature `testing`) may use everything, and nothing may use it: the
+    // request path never depends on the test issuer.
+    let testing_users: Vec<_> = deps
+        .iter()
+        .filter(|(_, uses)| uses.contains("testing"))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        testing_users.is_empty(),
+        "modules that use `testing`, which is for tests only: {testing_users:?}"
+    );
     assert!(
         deps["guard_spec"].is_empty()
             || deps["guard_spec"]

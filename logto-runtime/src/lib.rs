@@ -37,6 +37,9 @@ mod settings;
 mod sign_in_options;
 pub mod store;
 mod stored_session;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod tokens;
 
 #[doc(hidden)]

@@ -19,5 +19,8 @@ mod session_cost;
 mod sign_in_flow;
 mod stores;
 mod support;
+mod testing_auth;
+mod testing_parity;
+mod testing_quickstart;
 mod token_route;
 mod tokens;
