@@ -85,13 +85,13 @@ echo "== wrk -t1 -c32 -d$DURATION, app on CPU $SERVER_CPU, wrk on CPU $CLIENT_CP
 start_server cookie
 summary=()
 for route in $COOKIE_ROUTES; do
-    summary+=("$(compare cookie "/$route" "Cookie: $COOKIE" | tee /dev/stderr | tail -1)")
+    summary+=("$(compare cookie "/$route" "Cookie: $COOKIE" | tee -a /dev/stderr | tail -1)")
 done
-summary+=("$(compare bearer /bearer "Authorization: Bearer $TOKEN" | tee /dev/stderr | tail -1)")
+summary+=("$(compare bearer /bearer "Authorization: Bearer $TOKEN" | tee -a /dev/stderr | tail -1)")
 stop_server
 for store in $STORES; do
     start_server "$store"
-    summary+=("$(compare "$store" /claims "Cookie: $COOKIE" | tee /dev/stderr | tail -1)")
+    summary+=("$(compare "$store" /claims "Cookie: $COOKIE" | tee -a /dev/stderr | tail -1)")
     stop_server
 done
 echo "== medians"

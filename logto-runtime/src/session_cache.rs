@@ -8,7 +8,10 @@
 //! first of their deadlines (the ID token, the session, for a verdict the access
 //! token's refresh time), unless this process has since refreshed or revoked the
 //! session's refresh token (then the slow path catches the cookie up, as without the
-//! cache). Sessions in a store change behind an unchanged cookie: they are never cached.
+//! cache). Sessions in a store change behind an unchanged cookie, so their cookie is
+//! never a key; their records are: the bytes a store returns decode the same way every
+//! time (each save seals afresh, with a new nonce), so a record read again unchanged is
+//! served decoded, its store read still made.
 //!
 //! Entries are keyed by this SDK's session cookie only, never by the whole `Cookie`
 //! header: other cookies (an attacker's junk included) change nothing. The key is short
@@ -140,8 +143,8 @@ pub(crate) struct Key<'a> {
     tail: ([u8; TAIL], usize),
     /// The resource, the organization, and what is looked up.
     request: [&'a [u8]; 3],
-    /// The sealed value's parts (its cookie chunks), in order.
-    sealed: ([&'a str; MAX_CHUNKS], usize),
+    /// The sealed value's parts (its cookie chunks, or a stored record), in order.
+    sealed: ([&'a [u8]; MAX_CHUNKS], usize),
 }
 
 #[derive(Default)]
@@ -190,14 +193,11 @@ impl<'a> Key<'a> {
         if settings.store.is_some() {
             return None;
         }
-        let sealed = session.sealed_parts(&settings.cookie_name)?;
-        let parts = &sealed.0[..sealed.1];
-        let (first, last) = (parts.first()?, parts.last()?);
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        let mut head = ([0; HEAD], HEAD.min(first.len()));
-        head.0[..head.1].copy_from_slice(&first.as_bytes()[..head.1]);
-        let mut tail = ([0; TAIL], TAIL.min(last.len()));
-        tail.0[..tail.1].copy_from_slice(&last.as_bytes()[last.len() - tail.1..]);
+        let (chunks, count) = session.sealed_parts(&settings.cookie_name)?;
+        let mut sealed = ([&b""[..]; MAX_CHUNKS], count);
+        for (part, chunk) in sealed.0.iter_mut().zip(&chunks[..count]) {
+            *part = chunk.as_bytes();
+        }
         let request = match lookup {
             Lookup::Session => [&b""[..], b"", b"d"],
             Lookup::Verdict {
@@ -210,6 +210,30 @@ impl<'a> Key<'a> {
                 if needs_token { b"t" } else { b"s" },
             ],
         };
+        Self::of(cache, sealed, request)
+    }
+
+    /// The key of a session record as the store returned it under `id`: what it
+    /// decrypts and decodes to depends on these bytes alone (every save seals afresh,
+    /// with a new nonce), so a record read again unchanged is not decoded again.
+    pub(crate) fn record(cache: &SessionCache, id: &'a str, record: &'a [u8]) -> Option<Self> {
+        let mut sealed = ([&b""[..]; MAX_CHUNKS], 1);
+        sealed.0[0] = record;
+        Self::of(cache, sealed, [id.as_bytes(), b"", b"r"])
+    }
+
+    fn of(
+        cache: &SessionCache,
+        sealed: ([&'a [u8]; MAX_CHUNKS], usize),
+        request: [&'a [u8]; 3],
+    ) -> Option<Self> {
+        let parts = &sealed.0[..sealed.1];
+        let (first, last) = (parts.first()?, parts.last()?);
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut head = ([0; HEAD], HEAD.min(first.len()));
+        head.0[..head.1].copy_from_slice(&first[..head.1]);
+        let mut tail = ([0; TAIL], TAIL.min(last.len()));
+        tail.0[..tail.1].copy_from_slice(&last[last.len() - tail.1..]);
         let mut key = Self {
             hash: 0,
             len: (len as u64).to_le_bytes(),
@@ -250,10 +274,7 @@ impl<'a> Key<'a> {
 
     /// The sealed value, reassembled, as an entry keeps it.
     fn sealed_value(&self) -> Box<[u8]> {
-        self.sealed.0[..self.sealed.1]
-            .concat()
-            .into_bytes()
-            .into_boxed_slice()
+        self.sealed.0[..self.sealed.1].concat().into_boxed_slice()
     }
 
     /// Whether `entry` was made from exactly this key: the material, then the whole
@@ -267,7 +288,7 @@ impl<'a> Key<'a> {
             let Some((head, tail)) = rest.split_at_checked(part.len()) else {
                 return false;
             };
-            if head != part.as_bytes() {
+            if head != *part {
                 return false;
             }
             rest = tail;
@@ -693,6 +714,31 @@ mod tests {
         let request = RequestSession::from_headers(&headers(&[&chunked]), &settings);
         let same = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
         assert!(cache.session(&same, 0, |_| false).is_some());
+    }
+
+    #[test]
+    fn store_records_are_keyed_by_their_id_and_all_their_bytes() {
+        let cache = SessionCache::default();
+        let record = SEALED.as_bytes();
+        let key = Key::record(&cache, "id-1", record).unwrap();
+        cache.insert_session(&key, decoded(session()), 0);
+        let again = Key::record(&cache, "id-1", record).unwrap();
+        assert!(cache.session(&again, 0, |_| false).is_some());
+        let other_id = Key::record(&cache, "id-2", record).unwrap();
+        assert!(cache.session(&other_id, 0, |_| false).is_none());
+        let changed = SEALED.replace("middle", "muddle");
+        let other_bytes = Key::record(&cache, "id-1", changed.as_bytes()).unwrap();
+        assert!(cache.session(&other_bytes, 0, |_| false).is_none());
+        assert!(
+            Key::record(&cache, "id-1", b"").is_some(),
+            "an empty record keys too"
+        );
+        // A cookie carrying the record's bytes is another key.
+        let settings = settings();
+        let cookie = format!("{}={SEALED}", settings.cookie_name);
+        let request = RequestSession::from_headers(&headers(&[&cookie]), &settings);
+        let as_cookie = Key::new(&cache, &request, &settings, Lookup::Session).unwrap();
+        assert!(cache.session(&as_cookie, 0, |_| false).is_none());
     }
 
     fn decoded(data: SessionData) -> Decoded {

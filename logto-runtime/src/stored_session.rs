@@ -102,7 +102,10 @@ pub(crate) async fn ensure_loaded(
     };
     let record = bounded(env.settings.store_timeout, store.load(&id)).await?;
     let (data, version) = match record {
-        Some(record) => (open(env, &id, &record.data), Some(record.version)),
+        Some(record) => (
+            open_cached(env, handle, &id, &record.data),
+            Some(record.version),
+        ),
         None => (None, None),
     };
     let mut session = handle.lock();
@@ -112,6 +115,38 @@ pub(crate) async fn ensure_loaded(
         session.set_loaded(data, version);
     }
     Ok(())
+}
+
+/// A stored record opened, or taken from the session cache when these exact bytes
+/// were opened before: decrypting and decoding depend on the bytes alone, so only the
+/// store read is left on the steady path of store sessions.
+fn open_cached(
+    env: &SessionEnv<'_>,
+    handle: &SessionHandle,
+    id: &str,
+    bytes: &[u8],
+) -> Option<Arc<SessionData>> {
+    let now = env.settings.clock.unix_seconds();
+    let key = Key::record(env.cache, id, bytes);
+    let hit = key.as_ref().and_then(|key| {
+        env.cache
+            .session(key, now, |refresh| env.refresh.has_news(refresh))
+    });
+    if let Some((Decoded { data, id_claims }, refresh_token)) = hit {
+        handle.remember(&data, id_claims, refresh_token);
+        return Some(data);
+    }
+    let data = Arc::new(open(env, id, bytes)?);
+    if let Some(key) = key
+        && let Some(id_claims) = handle.id_claims(&data)
+    {
+        let decoded = Decoded {
+            data: data.clone(),
+            id_claims,
+        };
+        env.cache.insert_session(&key, decoded, now);
+    }
+    Some(data)
 }
 
 /// The request's session, read on first use and brought up to date with refreshes

@@ -148,7 +148,7 @@ impl RequestSession {
 
     /// The session as read from the store (`None`: the id names no live session, and
     /// the cookie goes).
-    pub(crate) fn set_loaded(&mut self, value: Option<SessionData>, version: Option<u64>) {
+    pub(crate) fn set_loaded(&mut self, value: Option<Arc<SessionData>>, version: Option<u64>) {
         if value.is_none()
             && let Slot::Read {
                 stale,
@@ -160,7 +160,7 @@ impl RequestSession {
         }
         self.version = version;
         self.session = Slot::Read {
-            value: value.map(Arc::new),
+            value,
             stale: false,
             changed: false,
         };
