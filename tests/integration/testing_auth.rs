@@ -14,22 +14,12 @@ use logto::{MemoryStore, testing::TestAuth};
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::support::{self, RESOURCE};
+use crate::{
+    support::{self, RESOURCE},
+    testing_quickstart::send,
+};
 
 type Auth = support::TestAuth;
-
-async fn send(app: &Router, request: axum::http::request::Builder) -> (StatusCode, Value) {
-    let response = app
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
 
 #[logto::protected(config = Auth, scope = "read")]
 async fn orders() -> &'static str {

@@ -21,7 +21,10 @@ fn start() -> (TestAuth, Router) {
 }
 
 /// One request through the app's router: status and JSON body.
-async fn send(app: &Router, request: axum::http::request::Builder) -> (StatusCode, Value) {
+pub(crate) async fn send(
+    app: &Router,
+    request: axum::http::request::Builder,
+) -> (StatusCode, Value) {
     let response = app
         .clone()
         .oneshot(request.body(Body::empty()).unwrap())
