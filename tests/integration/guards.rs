@@ -561,6 +561,17 @@ async fn organization_guards_read_the_id_from_the_path() {
     );
     let (status, body) = browser.json(&app.url("/orgs/org_initech/members")).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // No organization id at all, or one Logto never issues: refused before any token
+    // is looked up (an empty id must never stand for the session's global token).
+    for path in [
+        "/orgs//members",
+        "/orgs/org%20acme/members",
+        "/orgs/org%23acme/members",
+    ] {
+        let (status, body) = browser.json(&app.url(path)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"], "invalid_request", "{path}: {body}");
+    }
 
     // Bearer: an organization token is good for its organization only.
     let token = fresh_token(&browser, &app, "organization_id=org_acme").await;

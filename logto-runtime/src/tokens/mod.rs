@@ -343,3 +343,41 @@ pub(crate) fn check_request(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_ids_logto_never_issues_are_refused_before_any_lookup() {
+        let settings = crate::settings::tests::builder().validate().unwrap();
+        let api = "https://api.example.com";
+        for id in [
+            "",
+            " ",
+            "org#1",
+            "org/1",
+            &"a".repeat(MAX_ORGANIZATION_ID_LEN + 1),
+        ] {
+            for request in [
+                TokenRequest::organization(id),
+                TokenRequest::resource(api).organization_id(id),
+            ] {
+                assert!(
+                    matches!(
+                        check_request(&settings, &request),
+                        Err(TokenError::InvalidOrganizationId(_))
+                    ),
+                    "{id:?}"
+                );
+            }
+        }
+        // An empty id would have keyed the session's global token.
+        assert_eq!(
+            TokenRequest::resource(api).organization_id("").key(),
+            TokenRequest::resource(api).key()
+        );
+        assert!(check_request(&settings, &TokenRequest::organization("org_acme-1.x")).is_ok());
+        assert!(check_request(&settings, &TokenRequest::resource(api)).is_ok());
+    }
+}
